@@ -1,0 +1,102 @@
+# baocao — `make run` and `make test` do all the setup they need (idempotent, quick when done).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils python3-venv
+OUT ?= out
+JOBS ?= $(shell nproc)
+
+define SYSTEM_DEPS_SH
+# Installs Tesseract (vie, eng), poppler and venv support with apt-get when missing and allowed
+# (root or passwordless sudo); otherwise says exactly what to install and fails.
+set -euo pipefail
+packages=($(APT_PACKAGES))
+
+have_all() {
+  command -v tesseract >/dev/null 2>&1 &&
+    tesseract --list-langs 2>/dev/null | grep -qx vie &&
+    tesseract --list-langs 2>/dev/null | grep -qx eng &&
+    command -v pdftoppm >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 &&
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1
+}
+
+have_all && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "baocao needs: Tesseract OCR 5 with the 'vie' and 'eng' languages, poppler (pdftoppm, pdfinfo)," >&2
+  echo "and Python 3.11+ with venv. This system has no apt-get: install them with your package manager" >&2
+  echo "(e.g. 'dnf install tesseract tesseract-langpack-vie poppler-utils' or 'brew install tesseract" >&2
+  echo "tesseract-lang poppler'), then run make again." >&2
+  exit 1
+fi
+
+if [ "$$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  SUDO=(sudo -n)
+else
+  echo "baocao needs these Debian packages: $${packages[*]}" >&2
+  echo "Run:  sudo apt-get update && sudo apt-get install -y $${packages[*]}" >&2
+  echo "then run make again." >&2
+  exit 1
+fi
+
+echo "installing system packages: $${packages[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"$${SUDO[@]}" apt-get update -qq
+"$${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$${packages[@]}" >/dev/null
+have_all || { echo "system packages installed but Tesseract/poppler still not usable" >&2; exit 1; }
+endef
+export SYSTEM_DEPS_SH
+
+.PHONY: all setup system-deps run test test-fast lint bench bench-restore eval samples clean
+
+all: test
+
+## system-deps: Tesseract (+ Vietnamese), poppler; installs with apt when missing and allowed
+system-deps:
+	@bash -c "$$SYSTEM_DEPS_SH"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## setup: system packages and the virtualenv with baocao installed
+setup: system-deps $(STAMP)
+
+## run: process samples/ into out/ and print a summary
+run: setup
+	$(BIN)/baocao run samples --out $(OUT) --jobs $(JOBS)
+
+## test: the whole test suite (real Tesseract on the sample scans)
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+
+## eval: accuracy per stage and per KPI on samples/ (see README "Reading the eval")
+eval: setup
+	$(BIN)/baocao eval samples --out $(OUT)/eval
+
+## bench: throughput against raw parallel tesseract on the same pages
+bench: setup
+	$(BIN)/python tests/bench/bench_throughput.py
+
+## bench-restore: diacritic restoration accuracy and speed, side by side with pyvi
+bench-restore: setup
+	$(BIN)/python tests/bench/bench_restore.py
+
+## samples: regenerate the sample scans from samples/texts (needs fonts-liberation2)
+samples: setup
+	$(BIN)/python samples/generate.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache .ruff_cache

@@ -1,0 +1,163 @@
+"""Clean-up of OCR (or text-layer) output before diacritic restoration and parsing.
+
+Pure functions, no I/O. `postprocess_text` is idempotent and never changes letters inside ordinary
+words: the only letters it rewrites are O/o/I/l/|/S standing *inside* a number, where Tesseract
+confuses them with digits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "is_vietnamese_letter",
+    "looks_like_vietnamese_syllable",
+    "postprocess_text",
+]
+
+# Characters that are invisible but break words and regexes: zero-width space/joiners, word joiner,
+# BOM, soft hyphen (a soft hyphen is only a line-break hint, never a real character of the text).
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Every Unicode horizontal space (NBSP, thin space, tabs...) becomes a plain space.
+_HSPACE_RUN = re.compile(r"[^\S\n]+")
+
+_LENIENT_CONFUSABLES = {"O": "0", "o": "0", "I": "1", "l": "1"}
+# 'S' and '|' are too common as real text (table rules, words) to convert on one-sided evidence.
+_STRICT_CONFUSABLES = {"S": "5", "|": "1"}
+_CONFUSABLES = _LENIENT_CONFUSABLES | _STRICT_CONFUSABLES
+_GROUP_SEPARATORS = ".,"
+
+# A number-like token: digits/confusables, possibly grouped by '.' or ',', not glued to a word on
+# either side (so "Zalo", "5G" or "IPv6" are never touched).
+_NUMBERISH = re.compile(r"(?<![\w|])[0-9OoIl|S]+(?:[.,][0-9OoIl|S]+)*(?![\w|])")
+# "30. 704" -> "30.704": a 1-3 digit leading group, '.', ONE space, exactly three digits that end the
+# number. The leading group must itself start the number (or follow another group), which rules out
+# "năm 2020. 150 ..." where a sentence ends with a year.
+_SPLIT_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})*)\. (\d{3})(?![\d%])(?!,\d)")
+_SPACE_BEFORE_PERCENT = re.compile(r"(\d) +%")
+# Line ends with a letter immediately followed by '-', and the next line starts with a letter.
+_HYPHEN_AT_END = re.compile(r"([^\W\d_]+)-$")
+_LETTER_AT_START = re.compile(r"^([^\W\d_]+)")
+
+_VIETNAMESE_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(?:[aeiouy]{1,3})"
+    r"(?:ch|ng|nh|[cmnptiouy])?",
+)
+_VIETNAMESE_VOWELS = "aăâeêioôơuưy"
+# Combining marks Vietnamese uses: the five tones plus breve, circumflex and horn.
+_VIETNAMESE_MARKS = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323", "\u0306", "\u0302", "\u031b"}
+
+
+def postprocess_text(text: str) -> str:
+    """Normalise OCR text: NFC, invisible characters, spaces, split words, digits confused with letters.
+
+    Line structure is kept: lines are only ever merged by de-hyphenation, never split or dropped.
+    """
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_normalise_spaces(line) for line in text.split("\n")]
+    lines = _join_hyphenated_lines(lines)
+    # Fixing one confusion can expose another rule's pattern (e.g. "3O. 7O4" -> "30. 704" -> "30.704"),
+    # so run the number rules to a fixed point; this is what makes the whole function idempotent.
+    fixed = []
+    for line in lines:
+        for _ in range(5):
+            new_line = _fix_numbers(line)
+            if new_line == line:
+                break
+            line = new_line
+        fixed.append(line)
+    return unicodedata.normalize("NFC", "\n".join(fixed))
+
+
+def _normalise_spaces(line: str) -> str:
+    return _HSPACE_RUN.sub(" ", line).strip()
+
+
+def _join_hyphenated_lines(lines: list[str]) -> list[str]:
+    """Join 'chuyển-' + 'đổi số' into one line; the hyphen marked a line break, not a compound."""
+    out: list[str] = []
+    for line in lines:
+        if out:
+            previous = out[-1]
+            end = _HYPHEN_AT_END.search(previous)
+            start = _LETTER_AT_START.match(line)
+            if end and start:
+                # Vietnamese words are written syllable by syllable, so a break between two complete
+                # syllables is a word boundary (keep a space); otherwise it split a foreign word
+                # ("Inter-" + "net") and the halves belong together.
+                glue = " " if _both_syllables(end.group(1), start.group(1)) else ""
+                out[-1] = previous[:-1] + glue + line
+                continue
+        out.append(line)
+    return out
+
+
+def _both_syllables(left: str, right: str) -> bool:
+    return looks_like_vietnamese_syllable(left) and looks_like_vietnamese_syllable(right)
+
+
+def looks_like_vietnamese_syllable(word: str) -> bool:
+    """True when `word`, accents removed, has the shape of one Vietnamese syllable ("nghiệp", "tin")."""
+    return bool(_VIETNAMESE_SYLLABLE.fullmatch(fold_accents(word).lower()))
+
+
+def fold_accents(text: str) -> str:
+    """Remove all diacritics ('Đổi' -> 'Doi'); a local helper because ocr/ must not import parsers/."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def is_vietnamese_letter(char: str) -> bool:
+    """True for a-z, đ and the Vietnamese vowels with their diacritics, in either case."""
+    if char.isascii():
+        return char.isalpha()
+    lower = unicodedata.normalize("NFD", char.lower())
+    if lower == "đ":
+        return True
+    base, marks = lower[0], lower[1:]
+    if base not in "aeiouy" or len(marks) > 2 or not all(m in _VIETNAMESE_MARKS for m in marks):
+        return False
+    composed_vowel = unicodedata.normalize("NFC", base + "".join(m for m in marks if m in "\u0306\u0302\u031b"))
+    return composed_vowel in _VIETNAMESE_VOWELS
+
+
+def _fix_numbers(line: str) -> str:
+    line = _NUMBERISH.sub(_fix_confusables_in_token, line)
+    line = _SPLIT_THOUSANDS.sub(r"\1.\2", line)
+    return _SPACE_BEFORE_PERCENT.sub(r"\1%", line)
+
+
+def _fix_confusables_in_token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if not any(ch.isdigit() for ch in token) or not any(ch in _CONFUSABLES for ch in token):
+        return token
+    chars = list(token)
+    for i, ch in enumerate(chars):
+        if ch in _LENIENT_CONFUSABLES and (_digit_on_left(chars, i) or _run_touches_digit_on_right(chars, i)):
+            chars[i] = _LENIENT_CONFUSABLES[ch]
+        elif ch in _STRICT_CONFUSABLES and _digit_on_left(chars, i, through_separator=False):
+            following = chars[i + 1] if i + 1 < len(chars) else ""
+            if following.isdigit() or following in _LENIENT_CONFUSABLES or following in _GROUP_SEPARATORS:
+                chars[i] = _STRICT_CONFUSABLES[ch]
+    return "".join(chars)
+
+
+def _digit_on_left(chars: list[str], i: int, through_separator: bool = True) -> bool:
+    """Left neighbour (already fixed, we go left to right) is a digit, or a separator after a digit.
+
+    Only the left side may reach through a separator: "II.1" is a Roman heading number, while
+    "1.OOO" is a thousands group.
+    """
+    if i >= 1 and chars[i - 1].isdigit():
+        return True
+    return through_separator and i >= 2 and chars[i - 1] in _GROUP_SEPARATORS and chars[i - 2].isdigit()
+
+
+def _run_touches_digit_on_right(chars: list[str], i: int) -> bool:
+    j = i
+    while j < len(chars) and chars[j] in _LENIENT_CONFUSABLES:
+        j += 1
+    return j < len(chars) and chars[j].isdigit()

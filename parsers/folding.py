@@ -1,0 +1,76 @@
+"""Accent folding with a map back to the original text.
+
+Rules and keywords are compared on a folded view (lower case, tone and vowel marks removed, đ -> d) so
+that OCR output with lost or wrong diacritics still matches. Every folded character remembers which
+original character it came from, so a match found in the folded view can be reported with offsets and
+an evidence snippet from the text as printed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Letters that NFD does not decompose but that carry a Vietnamese mark.
+_SPECIAL = {"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ơ": "o", "ư": "u", "Ơ": "o", "Ư": "u"}
+
+# Characters the eng-trained OCR substitutes for marked Vietnamese letters inside words ("chimg thu s6",
+# "Tw do"): mapped only for comparisons of words that contain letters, never inside numbers.
+_OCR_LOOKALIKES = str.maketrans({"6": "o", "0": "o", "w": "u"})
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if char in _SPECIAL:
+        return _SPECIAL[char]
+    # NFKD also splits OCR ligatures ("ﬁ" -> "fi") so folded words compare letter by letter.
+    decomposed = unicodedata.normalize("NFKD", char)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(_SPECIAL.get(c, c) for c in kept).lower()
+
+
+def fold_str(text: str) -> str:
+    """The folded view of `text` alone, e.g. "Chứng thư số" -> "chung thu so"."""
+    return "".join(_fold_char(c) for c in text)
+
+
+def ocr_key(word: str) -> str:
+    """A folded word with OCR lookalike characters normalised ("s6" -> "so"); digit-only words unchanged."""
+    if word.isdigit() or not any(c.isalpha() for c in word):
+        return word
+    return word.translate(_OCR_LOOKALIKES)
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """`text` is the folded view of `original`; `origin[i]` is the original index of folded char i."""
+
+    original: str
+    text: str
+    origin: tuple[int, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a folded span [start, end) to the original span that produced it."""
+        if start >= len(self.text):
+            return len(self.original), len(self.original)
+        original_start = self.origin[start]
+        if end <= start:
+            return original_start, original_start
+        # The original span ends after the last original character that contributed to the folded span,
+        # including any combining marks that followed it (they fold to nothing).
+        last = self.origin[end - 1] + 1
+        while last < len(self.original) and unicodedata.combining(self.original[last]):
+            last += 1
+        return original_start, last
+
+
+def fold(text: str) -> FoldedText:
+    """Fold `text` and keep the offset map (composed or decomposed input both work)."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        folded = _fold_char(char)
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    return FoldedText(original=text, text="".join(pieces), origin=tuple(origin))

@@ -1,0 +1,176 @@
+"""The `baocao` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from schemas.errors import BaocaoError, ExitCode
+
+log = logging.getLogger("baocao")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _dpi(text: str) -> int:
+    value = int(text)
+    if not 70 <= value <= 1200:
+        raise argparse.ArgumentTypeError(f"DPI must be between 70 and 1200, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from pipeline.settings import default_jobs
+
+    parser = argparse.ArgumentParser(
+        prog="baocao",
+        description="Turn scanned Vietnamese administrative reports into validated KPI data (Parquet).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every stage")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors and the summary")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="process files and folders into a Parquet dataset")
+    run.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help=".pdf, .png, .jpg, .jpeg, .tif, .tiff or .txt files, or folders (walked recursively)",
+    )
+    run.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    run.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=default_jobs(),
+        help="worker processes (default: all cores, %(default)s here)",
+    )
+    run.add_argument("--lang", default="vie", help="Tesseract language (default: %(default)s)")
+    run.add_argument("--dpi", type=_dpi, default=300, help="PDF rendering resolution (default: %(default)s)")
+    run.add_argument(
+        "--force-ocr", action="store_true", help="OCR born-digital PDFs too instead of using their text layer"
+    )
+    run.add_argument(
+        "--restore",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="diacritic restoration: auto decides per page (default: %(default)s)",
+    )
+    run.add_argument("--password", help="password for encrypted PDFs")
+    run.add_argument(
+        "--page-timeout",
+        type=float,
+        default=180.0,
+        metavar="SECONDS",
+        help="give up on a page whose OCR takes longer (default: %(default)s)",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="redo documents already in the output (default: skip them by content hash)",
+    )
+
+    restore = sub.add_parser("restore", help="restore Vietnamese diacritics of a text file or stdin")
+    restore.add_argument("file", nargs="?", type=Path, help="input text (default: stdin)")
+
+    train = sub.add_parser("train-lm", help="train the diacritic-restoration language model")
+    train.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="UTF-8 text files or folders")
+    train.add_argument("--out", required=True, type=Path, metavar="FILE", help="model file to write")
+
+    ev = sub.add_parser("eval", help="measure accuracy on samples with ground truth")
+    ev.add_argument("samples", type=Path, metavar="SAMPLES_DIR")
+    ev.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/eval"),
+        metavar="DIR",
+        help="where eval.json and the chart go (default: %(default)s)",
+    )
+    ev.add_argument(
+        "--baseline", type=Path, default=None, help="baseline file (default: SAMPLES_DIR/baseline.json)"
+    )
+    ev.add_argument("--update-baseline", action="store_true", help="rewrite the baseline with these figures")
+    ev.add_argument("--no-gate", action="store_true", help="report only; do not fail on regressions")
+    ev.add_argument("--jobs", type=_positive_int, default=default_jobs())
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.run import format_summary, run_batch
+    from pipeline.settings import RunSettings
+
+    settings = RunSettings(
+        lang=args.lang,
+        dpi=args.dpi,
+        force_ocr=args.force_ocr,
+        restore=args.restore,
+        password=args.password,
+        jobs=args.jobs,
+        page_timeout=args.page_timeout,
+        force=args.force,
+    )
+    summary = run_batch(args.inputs, args.out, settings)
+    print(format_summary(summary))
+    print(f"output: {args.out}/{{reports,kpis,pages,problems}}.parquet")
+    return summary.exit_code
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from ocr.restore import restore_diacritics
+
+    text = args.file.read_text(encoding="utf-8") if args.file else sys.stdin.read()
+    lines = text.split("\n")
+    restored = restore_diacritics(text).split("\n")
+    if len(restored) != len(lines):  # the contract is one output line per input line
+        raise BaocaoError(f"restoration changed the line count ({len(lines)} → {len(restored)})")
+    sys.stdout.write("\n".join(restored))
+    return ExitCode.OK
+
+
+def _cmd_train_lm(args: argparse.Namespace) -> int:
+    from ocr.restore import train_language_model
+
+    files: list[Path] = []
+    for c in args.corpus:
+        files.extend(sorted(c.rglob("*.txt")) if c.is_dir() else [c])
+    stats = train_language_model(files, args.out)
+    for k, v in stats.items():
+        print(f"{k}: {v}")
+    return ExitCode.OK
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline.evaluate import run_eval_command
+
+    return run_eval_command(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    commands = {"run": _cmd_run, "restore": _cmd_restore, "train-lm": _cmd_train_lm, "eval": _cmd_eval}
+    try:
+        return commands[args.command](args)
+    except BaocaoError as exc:
+        log.error("%s", exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        log.error("interrupted: finished documents are kept; run the same command again to complete")
+        return ExitCode.INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Settings of one run; stored with the output so every row's provenance is known."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+RestoreMode = Literal["auto", "always", "never"]
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    lang: str = "vie"
+    dpi: int = 300
+    force_ocr: bool = False
+    restore: RestoreMode = "auto"
+    password: str | None = field(default=None, repr=False)
+    jobs: int = field(default_factory=default_jobs)
+    page_timeout: float = 180.0
+    force: bool = False
+
+    def provenance(self) -> dict[str, object]:
+        """The settings that shape the output (no secrets, nothing machine-specific)."""
+        d = asdict(self)
+        for private in ("password", "jobs", "force"):
+            d.pop(private)
+        return d

@@ -1,0 +1,33 @@
+"""Pydantic models and data contracts shared by every stage (imports nothing from the project)."""
+
+from schemas.kpi_codes import KPI_CODES, KpiDefinition, kpi_definition
+from schemas.models import (
+    SCHEMA_VERSION,
+    KpiRecord,
+    PageRecord,
+    PeriodType,
+    Problem,
+    Report,
+    ReportStatus,
+    Scope,
+    Severity,
+    TextSource,
+    Unit,
+)
+
+__all__ = [
+    "KPI_CODES",
+    "SCHEMA_VERSION",
+    "KpiDefinition",
+    "KpiRecord",
+    "PageRecord",
+    "PeriodType",
+    "Problem",
+    "Report",
+    "ReportStatus",
+    "Scope",
+    "Severity",
+    "TextSource",
+    "Unit",
+    "kpi_definition",
+]

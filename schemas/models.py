@@ -1,0 +1,123 @@
+"""Records written to the four Parquet tables. Field order here is the column order on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from schemas.kpi_codes import KPI_CODES
+
+# Bump on any change to a column's name, dtype or meaning; stored in every Parquet file's metadata.
+SCHEMA_VERSION = "1.0"
+
+
+class PeriodType(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF = "half"
+    YEAR = "year"
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    PERCENT = "percent"
+
+
+class Scope(StrEnum):
+    PERIOD = "period"
+    CUMULATIVE = "cumulative"
+
+
+class ReportStatus(StrEnum):
+    OK = "ok"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+class TextSource(StrEnum):
+    OCR = "ocr"
+    TEXT_LAYER = "text-layer"
+    TXT = "txt"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, validate_assignment=True)
+
+
+class Report(_Record):
+    document_id: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the file bytes")
+    source_path: str
+    issuer: str | None = None
+    province: str | None = None
+    report_number: str | None = Field(None, description="e.g. '220/BC-STTTT-VP'; null when left blank")
+    report_code: str | None = Field(None, description="the document code alone, e.g. 'BC-STTTT-VP'")
+    issue_date: dt.date | None = None
+    period_type: PeriodType | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    signer: str | None = None
+    pages: int = Field(0, ge=0)
+    ocr_confidence: float | None = Field(None, ge=0, le=1)
+    status: ReportStatus = ReportStatus.OK
+
+    @model_validator(mode="after")
+    def _period_order(self) -> Report:
+        if self.period_start and self.period_end and self.period_start > self.period_end:
+            raise ValueError(f"period_start {self.period_start} is after period_end {self.period_end}")
+        return self
+
+
+class KpiRecord(_Record):
+    document_id: str
+    source_path: str
+    kpi: str
+    value: float
+    unit: Unit
+    scope: Scope
+    period_type: PeriodType | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    page: int = Field(ge=1, description="1-based page the value was read from")
+    evidence: str = Field(min_length=1, description="the text snippet the value came from")
+    confidence: float = Field(ge=0, le=1)
+
+    @field_validator("kpi")
+    @classmethod
+    def _known_code(cls, v: str) -> str:
+        if v not in KPI_CODES:
+            raise ValueError(f"unknown KPI code {v!r}; see docs/kpi-taxonomy.md")
+        return v
+
+    @model_validator(mode="after")
+    def _range(self) -> KpiRecord:
+        if self.value < 0:
+            raise ValueError(f"{self.kpi}: a {self.unit} cannot be negative ({self.value})")
+        if self.unit == Unit.PERCENT and self.value > 100:
+            raise ValueError(f"{self.kpi}: a percentage above 100 ({self.value})")
+        return self
+
+
+class PageRecord(_Record):
+    document_id: str
+    page: int = Field(ge=1)
+    text: str = Field(description="final, post-processed text")
+    raw_text: str = Field(description="text as the OCR engine / text layer / file gave it")
+    ocr_confidence: float | None = Field(None, ge=0, le=1)
+    source: TextSource
+
+
+class Problem(_Record):
+    document_id: str | None = None
+    source_path: str
+    severity: Severity
+    code: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
+    message: str
+    kpi: str | None = None
+    page: int | None = Field(None, ge=1)
