@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils python3-venv
 OUT ?= out
 JOBS ?= $(shell nproc)
+# The sample inputs (samples/ also holds their ground truth, source texts and generator).
+SAMPLE_INPUTS = $(sort $(wildcard samples/*.pdf samples/*.tif samples/*.tiff samples/*.png samples/*.jpg samples/*.txt))
 
 define SYSTEM_DEPS_SH
 # Installs Tesseract (vie, eng), poppler and venv support with apt-get when missing and allowed
@@ -70,7 +72,7 @@ setup: system-deps $(STAMP)
 
 ## run: process samples/ into out/ and print a summary
 run: setup
-	$(BIN)/baocao run samples --out $(OUT) --jobs $(JOBS)
+	$(BIN)/baocao run $(SAMPLE_INPUTS) --out $(OUT) --jobs $(JOBS)
 
 ## test: the whole test suite (real Tesseract on the sample scans)
 test: setup

@@ -24,7 +24,7 @@ from schemas.models import PeriodType
 # Word shapes tolerant of eng-OCR damage: "ngay"/"ngiy", "thang"/"thing", "nam"/"nim"/"n5m".
 _NGAY = r"ng[a-z0-9]{1,2}"
 _THANG = r"th[a-z0-9]{2,3}"
-_NAM = r"n[a-z0-9]m"
+_NAM = r"n[a-z0-9]{1,2}m"
 _ISSUE_DATE_RE = re.compile(
     rf"""
     (?:(?P<place>[^\n,.:;]{{2,60}}?)\s*[,.]\s*)?
@@ -35,12 +35,12 @@ _ISSUE_DATE_RE = re.compile(
 _BARE_DATE_RE = re.compile(r"(?<![\d/])(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})(?![\d/])")
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_YEAR = r"(?:\s*(?:/|-|,)?\s*(?:{nam}\s*)?(?P<year>(?:19|20)\d\d)(?!\d))?".format(nam=_NAM)
+_YEAR = rf"(?:\s*(?:/|-|,)?\s*(?:{_NAM}\s*)?(?P<year>(?:19|20)\d\d)(?!\d))?"
 _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # Unrepresentable spans first, so that their words are consumed and not read as a month or a year.
     ("ytd", re.compile(r"(?<![a-z0-9])(?:0?9|chin)\s+th[a-z]{2,3}(?:\s+dau\s+" + _NAM + ")?" + _YEAR)),
-    ("h1", re.compile(r"(?<![a-z0-9])(?:0?6\s+th[a-z]{2,3}|nua)(?:\s+dau(?:\s+" + _NAM + ")?)?" + _YEAR)),
     ("h2", re.compile(r"(?<![a-z0-9])(?:0?6\s+th[a-z]{2,3}|nua)\s+cuoi(?:\s+" + _NAM + ")?" + _YEAR)),
+    ("h1", re.compile(r"(?<![a-z0-9])(?:0?6\s+th[a-z]{2,3}|nua)(?:\s+dau(?:\s+" + _NAM + ")?)?" + _YEAR)),
     ("quarter", re.compile(r"(?<![a-z0-9])qu[yi]\s*(?P<q>iv|i{1,3}|[1-4])(?![a-z0-9])" + _YEAR)),
     ("month", re.compile(r"(?<![a-z0-9])" + _THANG + r"\s*(?P<m>1[0-2]|0?[1-9])(?![0-9])" + _YEAR)),
     ("year", re.compile(r"(?<![a-z0-9])" + _NAM + r"\s*(?P<year>(?:19|20)\d\d)(?!\d)")),

@@ -8,6 +8,7 @@ an evidence snippet from the text as printed.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,16 @@ def ocr_key(word: str) -> str:
     if word.isdigit() or not any(c.isalpha() for c in word):
         return word
     return word.translate(_OCR_LOOKALIKES)
+
+
+# Letter pairs the eng-trained OCR writes for "ư"/"ứ" inside a word ("chitng"/"chifng" for "chứng",
+# "mifc" for "mức"); only used for a second, slightly discounted comparison (parsers.kpis).
+_U_LOOKALIKE_RE = re.compile(r"(?<=[a-z])(?:if|it|ir|iv|w)(?=[a-z])")
+
+
+def ocr_skeleton(word: str) -> str:
+    """A folded word with multi-letter OCR stand-ins for "ư" reduced to "u" ("chitng", "chimg" -> "chung")."""
+    return _U_LOOKALIKE_RE.sub("u", ocr_key(word)).replace("img", "ung")
 
 
 @dataclass(frozen=True)

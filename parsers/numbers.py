@@ -52,6 +52,6 @@ def parse_percent(text: str) -> float | None:
 
 
 def format_vietnamese(value: float | int, decimals: int = 0) -> str:
-    """Print a number the Vietnamese way (inverse of parse_number), e.g. 30704 -> "30.704", 76.84 -> "76,84"."""
+    """Print a number the Vietnamese way (inverse of parse_number): 30704 -> "30.704", 76.84 -> "76,84"."""
     text = f"{abs(value):,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
     return f"-{text}" if value < 0 else text

@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--password", help="password for encrypted PDFs")
     run.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run on an existing Dask cluster instead of local processes",
+    )
+    run.add_argument(
         "--page-timeout",
         type=float,
         default=180.0,
@@ -83,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train-lm", help="train the diacritic-restoration language model")
     train.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="UTF-8 text files or folders")
     train.add_argument("--out", required=True, type=Path, metavar="FILE", help="model file to write")
+    train.add_argument("--heldout-out", type=Path, help="write the held-out lines (never trained on) here")
+    train.add_argument(
+        "--heldout-source",
+        type=Path,
+        action="append",
+        default=[],
+        help="a text kept entirely out of training (repeatable)",
+    )
+    train.add_argument(
+        "--domain", type=Path, action="append", default=[], help="report texts to up-weight (repeatable)"
+    )
+    train.add_argument("--domain-weight", type=int, default=5)
+    train.add_argument("--trigram-min-count", type=int, default=1)
 
     ev = sub.add_parser("eval", help="measure accuracy on samples with ground truth")
     ev.add_argument("samples", type=Path, metavar="SAMPLES_DIR")
@@ -120,6 +138,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         page_timeout=args.page_timeout,
         force=args.force,
+        scheduler=args.scheduler,
     )
     summary = run_batch(args.inputs, args.out, settings)
     print(format_summary(summary))
@@ -145,7 +164,15 @@ def _cmd_train_lm(args: argparse.Namespace) -> int:
     files: list[Path] = []
     for c in args.corpus:
         files.extend(sorted(c.rglob("*.txt")) if c.is_dir() else [c])
-    stats = train_language_model(files, args.out)
+    stats = train_language_model(
+        files,
+        args.out,
+        heldout_out=args.heldout_out,
+        heldout_sources=args.heldout_source,
+        domain_corpus=args.domain,
+        domain_weight=args.domain_weight,
+        trigram_min_count=args.trigram_min_count,
+    )
     for k, v in stats.items():
         print(f"{k}: {v}")
     return ExitCode.OK

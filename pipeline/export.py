@@ -9,6 +9,7 @@ moment leaves the old tables intact plus whole parts, which the next run folds i
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import pyarrow.parquet as pq
 
 from pipeline.process import DocumentResult
 from schemas import SCHEMA_VERSION, Problem
+from schemas.errors import OutputError
 
 STAGING = "_staging"
 
@@ -45,6 +47,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("pages", pa.int32()),
             ("ocr_confidence", pa.float64()),
             ("status", _str),
+            ("pipeline_version", _str),
+            ("settings", _str),
+            ("processed_at", pa.timestamp("us", tz="UTC")),
         ]
     ),
     "kpis": pa.schema(
@@ -131,6 +136,23 @@ def write_table_atomic(table: pa.Table, dest: Path) -> None:
     _fsync_dir(dest.parent)
 
 
+def _lock_output(out_dir: Path) -> int:
+    """Hold an exclusive lock on the output folder for the life of this process.
+
+    A POSIX record lock (lockf), not flock: forked workers do not inherit it, so when a run is killed the
+    lock goes with it even while its orphaned workers wind down.
+    """
+    fd = os.open(out_dir / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise OutputError(
+            f"another baocao run is writing to {out_dir}: wait for it to finish or use another --out"
+        ) from None
+    return fd
+
+
 class DatasetWriter:
     """The output folder: existing tables, staged documents, and the commit that merges them."""
 
@@ -139,10 +161,19 @@ class DatasetWriter:
         self.staging = out_dir / STAGING
         self.provenance = provenance
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock_output(out_dir)
         self.staging.mkdir(exist_ok=True)
         self.run_problems: list[Problem] = []
+        # Leftovers of a killed run: temporary files and half-staged parts, never visible as data.
+        for leftover in [*self.out_dir.glob(".*.tmp"), *self.staging.glob(".*.tmp")]:
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink(missing_ok=True)
 
     # -- reading what is there -------------------------------------------------------------------
+    def close(self) -> None:
+        if self._lock >= 0:
+            os.close(self._lock)
+            self._lock = -1
+
     def _read(self, name: str) -> pa.Table | None:
         path = self.out_dir / f"{name}.parquet"
         if not path.exists():

@@ -6,12 +6,17 @@ on. The stages are small named functions so that a failure message can say which
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
+import json
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ocr.postprocess import postprocess_text
@@ -34,6 +39,7 @@ from schemas.extraction import KpiMatch, ReportMetadata
 log = logging.getLogger(__name__)
 
 _DIGITS = re.compile(r"\d")
+MIN_TEXT_LAYER_LETTERS = 20
 
 
 @dataclass
@@ -61,6 +67,14 @@ class DocumentResult:
     @property
     def failed(self) -> bool:
         return self.report.status == ReportStatus.FAILED
+
+
+@functools.cache
+def pipeline_version() -> str:
+    try:
+        return version("baocao")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 def file_sha256(path: Path) -> str:
@@ -104,9 +118,9 @@ def _check_signature(item: InputFile) -> None:
 def _looks_like_text(head: bytes) -> bool:
     try:
         head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # only a character cut at the end of the sample
+    return b"\x00" not in head
 
 
 def _read_txt(item: InputFile, settings: RunSettings, timer: _Timer) -> Iterator[PageText]:
@@ -121,62 +135,120 @@ def _read_pdf_text_layer(item: InputFile, settings: RunSettings) -> list[str] | 
     if settings.force_ocr:
         return None
     pages = text_layer(item.path, settings.password)
-    return pages if has_usable_text_layer(pages) else None
+    # Judged on the whole document: a short last page (signature only) is still a text page.
+    return pages if has_usable_text_layer(["\n".join(pages)]) else None
 
 
-def _ocr_images(item: InputFile, settings: RunSettings, timer: _Timer) -> Iterator[PageText | Problem]:
-    from ocr.preprocess import clean_page
-    from ocr.render import render_pages
-    from ocr.tesseract import ocr_image
+@dataclass
+class DocumentPlan:
+    """A document after the cheap first look: either its text is already there (.txt, text layer) or
+    the pages in `ocr_pages` (1-based) remain to be OCR'd, each an independent task any worker can take."""
 
+    item: InputFile
+    document_id: str
+    pages: list[PageText] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)
+    page_count: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    fatal: BaocaoError | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def plan_document(item: InputFile, settings: RunSettings, document_id: str | None = None) -> DocumentPlan:
+    """Check the file, read text that needs no OCR, count the pages that do. Never raises for bad input."""
+    timer = _Timer()
     t = time.perf_counter()
-    for i, image in enumerate(render_pages(item.path, settings.dpi, settings.password), start=1):
+    plan = DocumentPlan(item, document_id or "")
+    try:
+        if not plan.document_id:
+            plan.document_id = file_sha256(item.path)
+        _check_signature(item)
+        if item.kind == "txt":
+            plan.pages = list(_read_txt(item, settings, timer))
+            plan.page_count = len(plan.pages)
+        elif item.kind == "pdf":
+            from ocr.pdf import pdf_info
+
+            info = pdf_info(item.path, settings.password)  # raises on encrypted, corrupt, zero-page PDFs
+            plan.page_count = info.pages
+            layer = _read_pdf_text_layer(item, settings)
+            if layer is None:
+                plan.ocr_pages = list(range(1, info.pages + 1))
+            else:
+                for i, text in enumerate(layer, start=1):
+                    # A page with (almost) no text in a born-digital PDF is usually a scanned insert.
+                    if sum(ch.isalpha() for ch in text) < MIN_TEXT_LAYER_LETTERS:
+                        plan.ocr_pages.append(i)
+                    else:
+                        plan.pages.append(
+                            PageText(page=i, raw_text=text, text=text, source=TextSource.TEXT_LAYER)
+                        )
+        else:
+            from ocr.render import count_image_pages
+
+            plan.page_count = count_image_pages(item.path)
+            plan.ocr_pages = list(range(1, plan.page_count + 1))
+    except MissingDependencyError:
+        raise
+    except OSError as exc:
+        plan.fatal = InputError(f"cannot read the file: {exc.strerror}; check that it exists and is readable")
+    except BaocaoError as exc:
+        plan.fatal = exc
+    except Exception as exc:  # a bug or an unexpected library failure must not stop the batch
+        log.exception("unexpected failure on %s", item.path)
+        plan.fatal = InputError(f"unexpected {type(exc).__name__}: {exc} (please report this with the file)")
+    timer.add("plan", t)
+    plan.seconds = timer.seconds
+    return plan
+
+
+def ocr_page(
+    item: InputFile, page: int, settings: RunSettings
+) -> tuple[PageText | Problem, dict[str, float]]:
+    """Render, clean up and OCR one page (1-based). Page-level failures come back as a Problem."""
+    from ocr.preprocess import clean_page, with_options
+    from ocr.render import render_page
+    from ocr.tables import ocr_page_with_layout
+
+    if os.environ.get("BAOCAO_TEST_CRASH_PAGE") == f"{item.path.name}:{page}":
+        os._exit(70)  # fault injection: lets the tests prove that a dying worker is replaced
+    timer = _Timer()
+    t = time.perf_counter()
+    try:
+        image = render_page(item.path, page, settings.dpi, settings.password)
         t = timer.add("render", t)
-        cleaned = clean_page(image)
+        # Table rules stay for ocr_page_with_layout, which finds the grid, erases it and reads row by row.
+        cleaned = clean_page(image, with_options(rules="never"))
         del image
         t = timer.add("preprocess", t)
-        try:
-            result = ocr_image(cleaned.image, lang=settings.lang, timeout=settings.page_timeout)
-        except MissingDependencyError:
-            raise
-        except InputError as exc:
-            t = timer.add("ocr", t)
-            yield Problem(
-                source_path=str(item.path), severity=Severity.ERROR, code=exc.code, message=str(exc), page=i
-            )
-            continue
-        t = timer.add("ocr", t)
-        numbers = [
-            ("".join(_DIGITS.findall(w.text)), w.confidence) for w in result.words if _DIGITS.search(w.text)
-        ]
-        yield PageText(
-            page=i,
-            raw_text=result.text,
-            text=result.text,
-            source=TextSource.OCR,
-            confidence=result.confidence,
-            number_confidences=numbers,
+        result = ocr_page_with_layout(
+            cleaned.image, lang=settings.lang, timeout=settings.page_timeout, dpi=settings.dpi
         )
+        timer.add("ocr", t)
+    except MissingDependencyError:
+        raise
+    except BaocaoError as exc:
+        return _page_problem(item, page, exc.code, _message(exc, item.path)), timer.seconds
+    except Exception as exc:
+        log.exception("unexpected failure on %s page %d", item.path, page)
+        msg = f"unexpected {type(exc).__name__}: {exc} (please report this with the file)"
+        return _page_problem(item, page, "ocr.failed", msg), timer.seconds
+    numbers = [
+        ("".join(_DIGITS.findall(w.text)), w.confidence) for w in result.words if _DIGITS.search(w.text)
+    ]
+    text = PageText(
+        page=page,
+        raw_text=result.text,
+        text=result.text,
+        source=TextSource.OCR,
+        confidence=result.confidence,
+        number_confidences=numbers,
+    )
+    return text, timer.seconds
 
 
-def read_pages(item: InputFile, settings: RunSettings, timer: _Timer) -> Iterator[PageText | Problem]:
-    """Yield each page (or a page-level Problem) as soon as it is read: one page in memory at a time."""
-    _check_signature(item)
-    if item.kind == "txt":
-        yield from _read_txt(item, settings, timer)
-        return
-    if item.kind == "pdf":
-        from ocr.pdf import pdf_info
-
-        t = time.perf_counter()
-        pdf_info(item.path, settings.password)  # raises on encrypted, corrupt and zero-page PDFs
-        layer = _read_pdf_text_layer(item, settings)
-        timer.add("text-layer", t)
-        if layer is not None:
-            for i, page in enumerate(layer, start=1):
-                yield PageText(page=i, raw_text=page, text=page, source=TextSource.TEXT_LAYER)
-            return
-    yield from _ocr_images(item, settings, timer)
+def _page_problem(item: InputFile, page: int, code: str, message: str) -> Problem:
+    return Problem(source_path=str(item.path), severity=Severity.ERROR, code=code, message=message, page=page)
 
 
 def finish_text(page: PageText, settings: RunSettings) -> PageText:
@@ -201,42 +273,47 @@ def _value_confidence(match: KpiMatch, page: PageText) -> float:
     return round(match.score * ocr_conf, 4)
 
 
-def process_document(item: InputFile, settings: RunSettings) -> DocumentResult:
-    """Run every stage on one input. Never raises for a problem with the input itself."""
-    timer = _Timer()
-    source = str(item.path)
-    problems: list[Problem] = []
-    pages: list[PageText] = []
-    try:
-        doc_id = file_sha256(item.path)
-    except OSError as exc:
-        report = Report(document_id="0" * 64, source_path=source, status=ReportStatus.FAILED)
-        msg = f"cannot read the file: {exc.strerror}; check its permissions"
-        problems.append(
-            Problem(source_path=source, severity=Severity.ERROR, code="input.unreadable", message=msg)
-        )
-        return DocumentResult(report, [], [], problems)
+def process_document(
+    item: InputFile, settings: RunSettings, document_id: str | None = None
+) -> DocumentResult:
+    """Run every stage on one input in this process. Never raises for a problem with the input itself."""
+    plan = plan_document(item, settings, document_id)
+    for page in plan.ocr_pages:
+        got, seconds = ocr_page(item, page, settings)
+        _merge_seconds(plan.seconds, seconds)
+        if isinstance(got, Problem):
+            plan.problems.append(got)
+        else:
+            plan.pages.append(got)
+    return finish_document(plan, settings)
 
-    fatal: BaocaoError | None = None
-    try:
-        for got in read_pages(item, settings, timer):
-            if isinstance(got, Problem):
-                problems.append(got)
-                continue
-            t = time.perf_counter()
-            pages.append(finish_text(got, settings))
-            timer.add("postprocess", t)
-    except MissingDependencyError:
-        raise
-    except BaocaoError as exc:
-        fatal = exc
-    except Exception as exc:  # a bug or an unexpected library failure must not stop the batch
-        log.exception("unexpected failure on %s", source)
-        fatal = InputError(f"unexpected {type(exc).__name__}: {exc} (please report this with the file)")
+
+def _merge_seconds(into: dict[str, float], more: dict[str, float]) -> None:
+    for stage, sec in more.items():
+        into[stage] = into.get(stage, 0.0) + sec
+
+
+def finish_document(plan: DocumentPlan, settings: RunSettings) -> DocumentResult:
+    """Post-process the pages, parse, validate, and build the records of one document."""
+    timer = _Timer()
+    timer.seconds = dict(plan.seconds)
+    item = plan.item
+    source = str(item.path)
+    doc_id = plan.document_id or "0" * 64
+    problems = list(plan.problems)
+    fatal = plan.fatal
+    t = time.perf_counter()
+    pages = [finish_text(p, settings) for p in sorted(plan.pages, key=lambda p: p.page)]
+    timer.add("postprocess", t)
 
     if fatal is not None:
         problems.append(
-            Problem(source_path=source, severity=Severity.ERROR, code=fatal.code, message=str(fatal))
+            Problem(
+                source_path=source,
+                severity=Severity.ERROR,
+                code=fatal.code,
+                message=_message(fatal, item.path),
+            )
         )
 
     for p in pages:
@@ -252,7 +329,10 @@ def process_document(item: InputFile, settings: RunSettings) -> DocumentResult:
             )
 
     t = time.perf_counter()
-    texts = [p.text for p in pages]
+    # Index i is page i+1 even when a page failed: the parsers' page numbers must stay true.
+    texts = [""] * max([p.page for p in pages], default=0)
+    for p in pages:
+        texts[p.page - 1] = p.text
     meta = parse_metadata(texts) if pages else ReportMetadata()
     matches = extract_kpis(texts) if pages else []
     findings = check_consistency(matches)
@@ -318,7 +398,10 @@ def process_document(item: InputFile, settings: RunSettings) -> DocumentResult:
         document_id=doc_id,
         source_path=source,
         **meta.model_dump(),
-        pages=len(pages),
+        pages=plan.page_count,
+        pipeline_version=pipeline_version(),
+        settings=json.dumps(settings.provenance(), ensure_ascii=False, sort_keys=True),
+        processed_at=dt.datetime.now(dt.UTC),
         ocr_confidence=round(sum(confs) / len(confs), 4) if confs else None,
         status=status,
     )
@@ -341,3 +424,11 @@ def _first_error(exc: ValueError) -> str:
     if callable(errors):
         return "; ".join(str(e.get("msg")) for e in errors())
     return str(exc)
+
+
+def _message(exc: BaseException, path: Path) -> str:
+    """The exception's message without a leading path: the problem row has its own source_path column."""
+    text = str(exc)
+    for prefix in (f"{path}: ", f"{path.name}: "):
+        text = text.removeprefix(prefix)
+    return text

@@ -6,10 +6,9 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from tqdm import tqdm
@@ -17,19 +16,13 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pipeline.discover import InputFile, discover_inputs
 from pipeline.export import DatasetWriter
-from pipeline.process import DocumentResult, file_sha256, process_document
+from pipeline.process import DocumentResult, file_sha256, pipeline_version, process_document
+from pipeline.scheduler import schedule
 from pipeline.settings import RunSettings
 from schemas import Problem, Severity
-from schemas.errors import ExitCode
+from schemas.errors import EmptyInputError, ExitCode
 
 log = logging.getLogger(__name__)
-
-
-def pipeline_version() -> str:
-    try:
-        return version("baocao")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 @dataclass
@@ -64,29 +57,26 @@ def _worker_init() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
-def _process(item: InputFile, settings: RunSettings) -> DocumentResult:
-    return process_document(item, settings)
+def _results(
+    todo: list[tuple[InputFile, str]], settings: RunSettings, on_page: Callable[[], None]
+) -> Iterator[DocumentResult]:
+    if settings.scheduler:
+        from distributed import Client
 
-
-def _results(items: list[InputFile], settings: RunSettings) -> Iterator[tuple[InputFile, DocumentResult]]:
-    if settings.jobs <= 1 or len(items) <= 1:
-        _worker_init()
-        for item in items:
-            yield item, _process(item, settings)
+        with Client(settings.scheduler) as client:
+            workers = max(1, sum(client.nthreads().values()))
+            yield from schedule(todo, settings, client.get_executor, workers * 2, on_page)
         return
-    with ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init) as pool:
-        pending: dict[Future[DocumentResult], InputFile] = {}
-        queue = list(reversed(items))
-        # Submit only a few more than the worker count so results are staged as they finish and
-        # memory stays bounded however large the archive is.
-        while queue or pending:
-            while queue and len(pending) < settings.jobs * 2:
-                item = queue.pop()
-                pending[pool.submit(_process, item, settings)] = item
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                item = pending.pop(fut)
-                yield item, fut.result()
+    if settings.jobs <= 1:
+        _worker_init()
+        for item, doc_id in todo:
+            yield process_document(item, settings, doc_id)
+        return
+
+    def make_executor() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init)
+
+    yield from schedule(todo, settings, make_executor, settings.jobs * 2, on_page)
 
 
 def _period(result: DocumentResult) -> str:
@@ -101,82 +91,123 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
     summary = RunSummary()
     provenance = {"pipeline_version": pipeline_version(), "settings": settings.provenance()}
     writer = DatasetWriter(out_dir, provenance)
-    found, skipped = discover_inputs(inputs)
+    try:
+        found, skipped = discover_inputs(inputs)
 
-    for s in skipped:
-        severity = Severity.ERROR if s.explicit else Severity.WARNING
-        writer.add_problem(
-            Problem(source_path=str(s.path), severity=severity, code=s.code, message=s.message)
-        )
-        log.warning("%s: %s", s.path, s.message)
-        if s.explicit:
-            summary.failed_inputs += 1
-        else:
-            summary.unsupported += 1
-
-    if any(i.kind != "txt" for i in found):
-        from ocr.tesseract import check_tesseract
-
-        check_tesseract(settings.lang)  # fail once, clearly, rather than once per document
-
-    todo: list[InputFile] = []
-    done_ids = set() if settings.force else writer.done_document_ids()
-    seen_ids: set[str] = set()
-    for item in found:
-        try:
-            doc_id = file_sha256(item.path)
-        except OSError:
-            todo.append(item)  # process_document reports the read error
-            continue
-        if doc_id in done_ids or doc_id in seen_ids:
-            summary.skipped_already_done += 1
-            continue
-        seen_ids.add(doc_id)
-        todo.append(item)
-
-    show_bar = sys.stderr.isatty()
-    with (
-        logging_redirect_tqdm(),
-        tqdm(total=len(todo), unit="doc", disable=not show_bar, dynamic_ncols=True) as bar,
-    ):
-        for n, (item, result) in enumerate(_results(todo, settings), start=1):
-            writer.stage(result)
-            r = result.report
-            errors = sum(p.severity == Severity.ERROR for p in result.problems)
-            warnings = len(result.problems) - errors
-            summary.documents.append(
-                DocumentLine(
-                    str(item.path),
-                    str(r.status),
-                    r.pages,
-                    len(result.kpis),
-                    errors,
-                    warnings,
-                    _period(result),
-                )
+        for s in skipped:
+            severity = Severity.ERROR if s.explicit else Severity.WARNING
+            writer.add_problem(
+                Problem(source_path=str(s.path), severity=severity, code=s.code, message=s.message)
             )
-            summary.pages += r.pages
-            for stage, sec in result.seconds.items():
-                summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + sec
-            if result.failed:
+            log.warning("%s: %s", s.path, s.message)
+            if s.explicit:
                 summary.failed_inputs += 1
-                for p in result.problems:
-                    if p.severity == Severity.ERROR:
-                        log.error("%s: %s", item.path, p.message)
-            bar.update(1)
-            if not show_bar:
-                log.info(
-                    "[%d/%d] %s: %s, %d pages, %d KPIs",
-                    n,
-                    len(todo),
-                    item.path,
-                    r.status,
-                    r.pages,
-                    len(result.kpis),
+            else:
+                summary.unsupported += 1
+
+        if any(i.kind != "txt" for i in found):
+            from ocr.tesseract import check_tesseract
+
+            check_tesseract(settings.lang)  # fail once, clearly, rather than once per document
+
+        todo: list[tuple[InputFile, str]] = []
+        done_ids = set() if settings.force else writer.done_document_ids()
+        first_path: dict[str, Path] = {}
+        for item in found:
+            try:
+                empty = item.path.stat().st_size == 0
+                doc_id = "" if empty else file_sha256(item.path)
+            except OSError:
+                todo.append((item, ""))  # planning reports the read error
+                continue
+            if empty:
+                # All empty files share one hash: report each here rather than as one "document".
+                writer.add_problem(_empty_file_problem(item.path))
+                summary.failed_inputs += 1
+                continue
+            if doc_id in first_path:
+                writer.add_problem(_duplicate_problem(item.path, first_path[doc_id]))
+                summary.skipped_already_done += 1
+                continue
+            first_path[doc_id] = item.path
+            if doc_id in done_ids:
+                summary.skipped_already_done += 1
+                continue
+            todo.append((item, doc_id))
+
+        show_bar = sys.stderr.isatty()
+        with (
+            logging_redirect_tqdm(),
+            tqdm(total=len(todo), unit="doc", disable=not show_bar, dynamic_ncols=True) as bar,
+        ):
+            ocr_pages = 0
+            bar_start = time.perf_counter()
+
+            def page_done() -> None:
+                nonlocal ocr_pages
+                ocr_pages += 1
+                rate = ocr_pages / max(time.perf_counter() - bar_start, 1e-9)
+                bar.set_postfix_str(f"{ocr_pages} pages OCR'd, {rate:.2f} pages/s", refresh=False)
+
+            for n, result in enumerate(_results(todo, settings, page_done), start=1):
+                writer.stage(result)
+                r = result.report
+                path = r.source_path
+                errors = sum(p.severity == Severity.ERROR for p in result.problems)
+                warnings = len(result.problems) - errors
+                summary.documents.append(
+                    DocumentLine(
+                        path,
+                        str(r.status),
+                        r.pages,
+                        len(result.kpis),
+                        errors,
+                        warnings,
+                        _period(result),
+                    )
                 )
-    summary.rows = writer.commit()
+                summary.pages += r.pages
+                for stage, sec in result.seconds.items():
+                    summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + sec
+                if result.failed:
+                    summary.failed_inputs += 1
+                    for p in result.problems:
+                        if p.severity == Severity.ERROR:
+                            log.error("%s: %s", path, p.message)
+                bar.update(1)
+                if not show_bar:
+                    log.info(
+                        "[%d/%d] %s: %s, %d pages, %d KPIs",
+                        n,
+                        len(todo),
+                        path,
+                        r.status,
+                        r.pages,
+                        len(result.kpis),
+                    )
+        summary.rows = writer.commit()
+    finally:
+        writer.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _empty_file_problem(path: Path) -> Problem:
+    return Problem(
+        source_path=str(path),
+        severity=Severity.ERROR,
+        code=EmptyInputError.code,
+        message="the file is empty (0 bytes): it may be a failed download or copy",
+    )
+
+
+def _duplicate_problem(path: Path, first: Path) -> Problem:
+    return Problem(
+        source_path=str(path),
+        severity=Severity.WARNING,
+        code="input.duplicate",
+        message=f"same content as {first}: processed once, under that path",
+    )
 
 
 def format_summary(summary: RunSummary) -> str:

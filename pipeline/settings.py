@@ -23,10 +23,11 @@ class RunSettings:
     jobs: int = field(default_factory=default_jobs)
     page_timeout: float = 180.0
     force: bool = False
+    scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:PORT) instead of local processes
 
     def provenance(self) -> dict[str, object]:
         """The settings that shape the output (no secrets, nothing machine-specific)."""
         d = asdict(self)
-        for private in ("password", "jobs", "force"):
+        for private in ("password", "jobs", "force", "scheduler"):
             d.pop(private)
         return d

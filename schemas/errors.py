@@ -83,3 +83,7 @@ class MissingDependencyError(BaocaoError):
 class OutputError(BaocaoError):
     code = "output.failed"
     exit_code = ExitCode.OUTPUT_ERROR
+
+
+class WorkerCrashedError(InputError):
+    code = "worker.crashed"

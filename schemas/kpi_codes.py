@@ -1,4 +1,4 @@
-"""The KPI taxonomy (docs/kpi-taxonomy.md) as data: the contract between parsers, output and tests."""
+"""The KPI taxonomy (schemas/kpi-taxonomy.md) as data: the contract between parsers, output and tests."""
 
 from __future__ import annotations
 
@@ -71,4 +71,4 @@ def kpi_definition(code: str) -> KpiDefinition:
     try:
         return KPI_CODES[code]
     except KeyError:
-        raise KeyError(f"unknown KPI code {code!r}; see docs/kpi-taxonomy.md") from None
+        raise KeyError(f"unknown KPI code {code!r}; see schemas/kpi-taxonomy.md") from None

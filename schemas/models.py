@@ -66,6 +66,9 @@ class Report(_Record):
     pages: int = Field(0, ge=0)
     ocr_confidence: float | None = Field(None, ge=0, le=1)
     status: ReportStatus = ReportStatus.OK
+    pipeline_version: str | None = Field(None, description="baocao version that produced this row")
+    settings: str | None = Field(None, description="JSON of the run settings that shape the output")
+    processed_at: dt.datetime | None = Field(None, description="UTC time the document was finished")
 
     @model_validator(mode="after")
     def _period_order(self) -> Report:
@@ -92,7 +95,7 @@ class KpiRecord(_Record):
     @classmethod
     def _known_code(cls, v: str) -> str:
         if v not in KPI_CODES:
-            raise ValueError(f"unknown KPI code {v!r}; see docs/kpi-taxonomy.md")
+            raise ValueError(f"unknown KPI code {v!r}; see schemas/kpi-taxonomy.md")
         return v
 
     @model_validator(mode="after")

@@ -114,16 +114,19 @@ def is_vietnamese_letters(word: str) -> bool:
 _ONSETS = ["ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
            "b", "c", "d", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", ""]
 # Folded rhymes of the standard orthography (marks removed, so 'ươ', 'uô', 'uơ' all read 'uo').
-_RHYMES = set(
-    """
-    a ai ao au ay am an ang anh ap at ac ach
-    e eo em en eng ep et ec eu enh ech
-    i ia iu im in inh ip it ich ieu iem ien ieng iep iet iec
-    y yeu yen yem yet
-    o oa oe oi om on ong op ot oc oai oay oan oang oanh oat oac oach oam oap oen oet oeo oong ooc
-    u ua ui um un ung up ut uc uy uya uyu uych uynh uyt uyn uyen uyet uan uat uang uay ue uenh uo uoi
-    uom uon uong uot uoc uu uoi uou uop uen uet uech uenh
-    """.split()
+_RHYMES = frozenset(
+    (
+        "a", "ai", "ao", "au", "ay", "am", "an", "ang", "anh", "ap", "at", "ac", "ach",
+        "e", "eo", "em", "en", "eng", "ep", "et", "ec", "eu", "enh", "ech",
+        "i", "ia", "iu", "im", "in", "inh", "ip", "it", "ich", "ieu", "iem", "ien", "ieng", "iep", "iet",
+        "iec",
+        "y", "yeu", "yen", "yem", "yet",
+        "o", "oa", "oe", "oi", "om", "on", "ong", "op", "ot", "oc", "oai", "oay", "oan", "oang", "oanh",
+        "oat", "oac", "oach", "oam", "oap", "oen", "oet", "oeo", "oong", "ooc",
+        "u", "ua", "ui", "um", "un", "ung", "up", "ut", "uc", "uy", "uya", "uyu", "uych", "uynh", "uyt",
+        "uyn", "uyen", "uyet", "uan", "uat", "uang", "uay", "ue", "uenh", "uo", "uoi",
+        "uom", "uon", "uong", "uot", "uoc", "uu", "uou", "uop", "uen", "uet", "uech",
+    )
 )
 _ONSET_RE = re.compile("^(" + "|".join(o for o in _ONSETS if o) + ")?(.*)$")
 
@@ -144,26 +147,24 @@ def is_valid_key(key: str) -> bool:
         return True
     if onset == "gi" and rhyme and rhyme[0] != "i":
         return False
-    if onset == "qu" and ("u" + rhyme) in _RHYMES:
-        return True
-    return False
+    return onset == "qu" and ("u" + rhyme) in _RHYMES
 
 
 def _onset_fits(onset: str, rhyme: str) -> bool:
     first = rhyme[:1]
     if onset in ("k", "gh", "ngh"):
         return first in ("i", "e", "y")
-    if onset in ("c", "g", "ng") and onset != "":
-        return first not in ("i", "e", "y") or (onset == "g" and rhyme.startswith("i"))
+    if onset in ("c", "g", "ng"):
+        return first not in ("i", "e", "y")
     if onset == "qu":
-        return not rhyme.startswith("u") and not rhyme.startswith("o")
-    if onset == "p":
-        return True  # loan syllables such as 'pin', 'pa'
+        return not rhyme.startswith("u")  # 'quốc', 'quơ' are fine; 'quu' is not
     return True
 
 
 # --- Tokenising a line into words while keeping every other character ------------------------------------
 WORD_RE = re.compile(r"[^\W_]+")
+# In OCR-garbled text an apostrophe belongs to the word it touches ("vy'c", "thi’").
+NOISY_WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W\d_]+)*['\u2019]?(?![^\W_])")
 LETTERS_RE = re.compile(r"[^\W\d_]+")
 CHUNK_RE = re.compile(r"\S+")
 EMAIL_OR_URL_RE = re.compile(

@@ -1,0 +1,68 @@
+"""Vietnamese diacritic restoration: syllable trigram LM + noisy-channel OCR model + Viterbi decoder.
+
+Public API (the CLI's ``baocao restore`` / ``baocao train-lm`` / ``--restore auto`` call these):
+
+* :func:`restore_diacritics` — restore marks (and repair OCR letter confusions) line by line;
+* :func:`restoration_decision` — whether a page needs restoring, with the statistics behind the decision;
+* :func:`train_language_model` — rebuild the model from corpora;
+* :func:`load_model` — the (lazily loaded, cached) model.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ocr.restore.channel import ChannelProfiles
+from ocr.restore.decision import restoration_decision
+from ocr.restore.decode import RestorationModel
+from ocr.restore.lm import SyllableLM
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+DEFAULT_LM_PATH = MODEL_DIR / "syllable_lm.npz"
+DEFAULT_CHANNEL_PATH = MODEL_DIR / "channel.json"
+
+
+def load_model(path: Path | None = None) -> RestorationModel:
+    """The restoration model at `path` (default: the committed one), loaded once per process.
+
+    The channel costs are read from ``channel.json`` beside the LM file when present, else the defaults.
+    """
+    return _load_cached(Path(path).resolve() if path is not None else DEFAULT_LM_PATH)
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: Path) -> RestorationModel:
+    lm = SyllableLM.load(path)
+    channel_path = path.parent / "channel.json"
+    if not channel_path.exists():
+        channel_path = DEFAULT_CHANNEL_PATH
+    profiles = ChannelProfiles.load(channel_path) if channel_path.exists() else ChannelProfiles()
+    return RestorationModel(lm, profiles)
+
+
+def train_language_model(corpus: list[Path], out: Path, **options: Any) -> dict[str, float]:
+    """Train the syllable LM (see :func:`ocr.restore.train.train_language_model` for the options)."""
+    # Imported here so that `python -m ocr.restore.train` does not find its module already loaded.
+    from ocr.restore.train import train_language_model as train
+
+    return train(corpus, out, **options)
+
+
+def restore_diacritics(text: str, word_confidences: list[float] | None = None) -> str:
+    """Restore Vietnamese marks in `text`; the output has exactly as many lines as the input.
+
+    `word_confidences`, if given, holds one OCR confidence (0-1 or Tesseract's 0-100) per whitespace-separated
+    word of `text`, in reading order; confident words keep their marks unless the model strongly disagrees.
+    """
+    return load_model().restore(text, word_confidences)
+
+
+__all__ = [
+    "RestorationModel",
+    "load_model",
+    "restoration_decision",
+    "restore_diacritics",
+    "train_language_model",
+]

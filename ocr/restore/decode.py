@@ -1,0 +1,430 @@
+"""Restoring one text: split lines into a lattice of candidate syllables and pick the best path (Viterbi).
+
+Each line is decoded on its own (so the line count and everything between words are preserved), though the
+LM lookups of all lines are batched. A token is
+either *fixed* (numbers, punctuation, codes, acronyms, e-mail and web addresses, foreign words: one candidate,
+still used as LM context) or *restorable* (candidates = vocabulary forms sharing its folded key, plus, for
+OCR-garbled tokens, letter repairs proposed by the channel). The score of a path is the trigram LM
+log-probability plus the channel log-probability of each observation given the chosen form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from ocr.restore.channel import Channel, ChannelProfiles, ocr_key
+from ocr.restore.lm import MIX, SyllableLM, lm_token
+from ocr.restore.syllables import (
+    CHUNK_RE,
+    CODE_JOINERS,
+    EMAIL_OR_URL_RE,
+    NOISY_WORD_RE,
+    WORD_RE,
+    apply_case,
+    case_kind,
+    fold,
+    has_marks,
+    is_valid_key,
+    is_vietnamese_letters,
+)
+
+MAX_FORMS_PER_KEY = 18
+# Forms rarer than this (natural log ratio to the key's most frequent form) are corpus noise, not options.
+FORM_LOGP_MARGIN = 11.0
+ROMAN_OR_LIST_LETTERS = frozenset("IVXLCDM")
+MIN_DROP_RATE = 0.03
+_APOSTROPHES = re.compile("['\u2019]")
+MAX_REPAIR_LENGTH = 8
+# log of the number of word types behind <unk>/<mix> in the training corpus (order of magnitude).
+CLASS_MEMBER_PENALTY = 11.5
+FORMS_PER_REPAIR = 4
+MAX_NOISY_FORMS = 14
+_ZERO = np.zeros(1)
+_ZERO_INT = np.zeros((1, 1), dtype=np.int64)  # backpointer when the previous slot has one candidate
+
+
+@dataclass
+class Slot:
+    """One token of a line in the decoding lattice."""
+
+    start: int
+    end: int
+    text: str
+    forms: list[str]  # lowercase surface forms (restorable) or [text] (fixed)
+    ids: np.ndarray
+    channel_logp: np.ndarray
+    restorable: bool
+
+
+@dataclass
+class DocumentStats:
+    drop_rate: float
+    noisy: bool  # many tokens that are not Vietnamese: enable letter repairs
+
+
+class RestorationModel:
+    """LM + channel + candidate index; `restore` is the entry point."""
+
+    def __init__(self, lm: SyllableLM, profiles: ChannelProfiles) -> None:
+        self.lm = lm
+        self.profiles = profiles
+        forms_by_key: dict[str, list[str]] = defaultdict(list)
+        for word_id, word in enumerate(lm.vocab):
+            if word_id < 5 or not word.isalpha() or not is_vietnamese_letters(word):
+                continue
+            forms_by_key[fold(word)].append(word)
+        self.forms_by_key: dict[str, list[str]] = {}
+        for key, forms in forms_by_key.items():
+            forms.sort(key=lambda f: -float(lm.uni_logp[lm.word_id[f]]))
+            best = float(lm.uni_logp[lm.word_id[forms[0]]])
+            kept = [f for f in forms if best - float(lm.uni_logp[lm.word_id[f]]) <= FORM_LOGP_MARGIN]
+            self.forms_by_key[key] = kept[:MAX_FORMS_PER_KEY]
+        key_logp = {
+            key: float(lm.uni_logp[lm.word_id[forms[0]]])
+            for key, forms in self.forms_by_key.items()
+            if is_valid_key(key)
+        }
+        self.clean_channel = Channel(profiles.clean, key_logp)
+        self.noisy_channel = Channel(profiles.noisy, key_logp)
+        self._fixed_ids: dict[str, np.ndarray] = {}
+        self._mix_id = lm.token_id(MIX)
+        self._candidate_cache: dict[tuple, tuple[list[str], np.ndarray, np.ndarray]] = {}
+
+    # --- document level ----------------------------------------------------------------------------------
+    def document_stats(self, text: str) -> DocumentStats:
+        marked = plain = invalid = 0
+        for word in WORD_RE.findall(text):
+            if not word.isalpha():
+                if not word.isdigit():
+                    invalid += 1
+                continue
+            if case_kind(word) == "mixed":
+                continue
+            key = fold(word)
+            if is_valid_key(key) and is_vietnamese_letters(word):
+                if has_marks(word):
+                    marked += 1
+                else:
+                    plain += 1
+            elif word.islower() or case_kind(word) == "title":
+                invalid += 1
+        total = marked + plain
+        share = marked / total if total else 0.0
+        drop = min(1.0, max(MIN_DROP_RATE, 1.0 - share / self.profiles.clean.natural_mark_share))
+        noisy = total > 0 and invalid / (total + invalid) > 0.04
+        return DocumentStats(drop_rate=drop, noisy=noisy)
+
+    def restore(self, text: str, word_confidences: list[float] | None = None) -> str:
+        # Decomposed marks (NFD) would split words at every combining character.
+        text = unicodedata.normalize("NFC", text)
+        stats = self.document_stats(text)
+        if len(self._candidate_cache) > 200_000:
+            self._candidate_cache.clear()
+        confidences = _normalised_confidences(word_confidences)
+        lines = text.split("\n")
+        lattices: list[list[Slot]] = []
+        chunk_offset = 0
+        for line in lines:
+            n_chunks = len(CHUNK_RE.findall(line))
+            line_conf = None
+            if confidences is not None:
+                line_conf = confidences[chunk_offset : chunk_offset + n_chunks]
+            lattices.append(self._lattice(line, stats, line_conf))
+            chunk_offset += n_chunks
+        to_decode = [i for i, slots in enumerate(lattices) if _has_choice(slots)]
+        choices = self._viterbi_batch([lattices[i] for i in to_decode])
+        out = list(lines)
+        for i, choice in zip(to_decode, choices, strict=True):
+            out[i] = _render(lines[i], lattices[i], choice)
+        return "\n".join(out)
+
+    def restore_line(self, line: str, stats: DocumentStats, confidences: list[float] | None = None) -> str:
+        slots = self._lattice(line, stats, confidences)
+        if not _has_choice(slots):
+            return line
+        return _render(line, slots, self._viterbi_batch([slots])[0])
+
+    def _lattice(self, line: str, stats: DocumentStats, confidences: list[float] | None) -> list[Slot]:
+        chunks = [(m.start(), m.end(), m.group()) for m in CHUNK_RE.finditer(line)]
+        words = list((NOISY_WORD_RE if stats.noisy else WORD_RE).finditer(line))
+        upper_words = [w.group() for w in words if w.group().isalpha() and len(w.group()) > 1]
+        upper_share = (
+            sum(w.isupper() for w in upper_words) / len(upper_words) if upper_words else 0.0
+        )
+        slots: list[Slot] = []
+        chunk_index = 0
+        cursor = 0
+        for word_index, match in enumerate(words):
+            start, end, word = match.start(), match.end(), match.group()
+            for punct_pos in range(cursor, start):
+                ch = line[punct_pos]
+                if not ch.isspace():
+                    slots.append(self._fixed(punct_pos, punct_pos + 1, ch))
+            cursor = end
+            while chunk_index < len(chunks) - 1 and chunks[chunk_index][1] <= start:
+                chunk_index += 1
+            chunk = chunks[chunk_index][2]
+            confidence = None
+            if confidences is not None and chunk_index < len(confidences):
+                confidence = confidences[chunk_index]
+            if self._is_fixed_word(line, words, word_index, chunk, upper_share, stats.noisy):
+                slots.append(self._fixed(start, end, word))
+                continue
+            slot = self._candidates(start, end, word, stats, confidence)
+            slots.append(slot)
+        for punct_pos in range(cursor, len(line)):
+            if not line[punct_pos].isspace():
+                slots.append(self._fixed(punct_pos, punct_pos + 1, line[punct_pos]))
+        return slots
+
+    def _is_fixed_word(
+        self, line: str, words: list, word_index: int, chunk: str, upper_share: float, noisy: bool
+    ) -> bool:
+        word = words[word_index].group()
+        if word.isdigit() or EMAIL_OR_URL_RE.match(chunk):
+            return True
+        kind = case_kind(word)
+        if kind == "mixed":
+            # eng-OCR capitalises marked vowels ('cOng' for 'công'); elsewhere mixed case means a name.
+            return not (noisy and word[:1].islower() and word.isalpha() and len(word) <= 6)
+        if noisy and _APOSTROPHES.search(word):
+            return not _repairable_case(word)
+        if not word.isalpha():
+            # Letters mixed with digits: in OCR-garbled text 's6' may be 'số'; otherwise a code ('VTV9').
+            return not (noisy and len(word) <= 5 and sum(ch.isdigit() for ch in word) <= 2
+                        and _repairable_case(word) and is_valid_key(ocr_key(word.lower())))
+        if len(word) == 1 and word.isupper():
+            end = words[word_index].end()
+            follower = line[end : end + 1]
+            if word in ROMAN_OR_LIST_LETTERS or follower in (".", ")", "/"):
+                return True
+        if kind == "upper" and len(word) > 1:
+            key = fold(word)
+            if CODE_JOINERS.search(chunk):
+                return False  # document-code pieces: only same-key vocabulary forms ('QD' → 'QĐ')
+            if not is_valid_key(key):
+                return False  # acronyms: same-key vocabulary forms only ('HDND' → 'HĐND', 'UBND' stays)
+            if upper_share >= 0.5:
+                return False
+            # An isolated capitalised syllable inside running text is an acronym ('SIM', 'TIN').
+            return not _has_upper_neighbour(words, word_index)
+        return False
+
+    def _fixed(self, start: int, end: int, text: str) -> Slot:
+        ids = self._fixed_ids.get(text)
+        if ids is None:
+            ids = self._fixed_ids[text] = np.array([self.lm.token_id(lm_token(text))])
+        return Slot(start, end, text, [text], ids, _ZERO, False)
+
+    def _candidates(
+        self, start: int, end: int, word: str, stats: DocumentStats, confidence: float | None
+    ) -> Slot:
+        # Words repeat a lot within a document, and their options depend only on these inputs.
+        cache_key = (word, confidence, stats.drop_rate, stats.noisy)
+        cached = self._candidate_cache.get(cache_key)
+        if cached is None:
+            cached = self._candidate_cache[cache_key] = self._options(word, stats, confidence)
+        forms, ids, logps = cached
+        return Slot(start, end, word, forms, ids, logps, True)
+
+    def _options(
+        self, word: str, stats: DocumentStats, confidence: float | None
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        lower = word.lower()
+        key = fold(lower)
+        channel = self.noisy_channel if stats.noisy else self.clean_channel
+        forms: list[str] = []
+        logps: list[float] = []
+        if key.isalpha():
+            letter_level = stats.noisy and bool(channel.costs.char_confusion) and len(lower) == len(key)
+            for form in self.forms_by_key.get(key, ()):
+                forms.append(form)
+                if letter_level:
+                    logps.append(channel.char_mark_logp(lower, form))
+                else:
+                    logps.append(channel.mark_logp(lower, form, stats.drop_rate, confidence))
+            # An unknown marked spelling of a known key is kept as an option only for good OCR; from a weak
+            # engine it is a misreading.
+            if lower not in forms and ((has_marks(lower) and not stats.noisy) or not forms):
+                forms.append(lower)
+                logps.append(0.0)
+        else:
+            forms.append(lower)  # an OCR token with digits, kept as it is unless a repair wins
+            logps.append(0.0)
+        if stats.noisy and len(word) <= MAX_REPAIR_LENGTH and _repairable_case(word):
+            observed_key = ocr_key(lower)
+            repairs = list(channel.repairs(observed_key))
+            if observed_key != key and channel.is_known_key(observed_key):
+                repairs.insert(0, (observed_key, channel.costs.key_change))
+            proposals: list[tuple[str, float]] = []
+            for form, cost in channel.surface_repairs(observed_key):
+                if form in self.lm.word_id and self.forms_by_key.get(fold(form)):
+                    proposals.append((form, cost))
+            for repair_key, cost in repairs:
+                for form in self.forms_by_key.get(repair_key, ())[:FORMS_PER_REPAIR]:
+                    proposals.append((form, cost))
+            for form, cost in proposals:
+                if form in forms:
+                    index = forms.index(form)
+                    logps[index] = max(logps[index], -cost)
+                else:
+                    forms.append(form)
+                    logps.append(-cost)
+            if len(forms) > MAX_NOISY_FORMS:
+                # Keep the options with the best channel + unigram score; the trigram search is cubic in this.
+                prior = [
+                    lp + float(self.lm.uni_logp[self.lm.token_id(lm_token(f))])
+                    for f, lp in zip(forms, logps, strict=True)
+                ]
+                keep = sorted(range(len(forms)), key=lambda i: -prior[i])[:MAX_NOISY_FORMS]
+                keep.sort()
+                forms = [forms[i] for i in keep]
+                logps = [logps[i] for i in keep]
+        ids = np.array([self.lm.token_id(lm_token(f)) for f in forms], dtype=np.int64)
+        # <unk> and <mix> are classes of many word types: one particular unknown word is far less likely.
+        class_member = (ids == self.lm.unk) | (ids == self._mix_id)
+        channel_logp = np.array(logps, dtype=np.float64) - CLASS_MEMBER_PENALTY * class_member
+        return forms, ids, channel_logp
+
+    # --- Viterbi over (previous, current) candidate pairs ------------------------------------------------
+    def _viterbi_batch(self, lattices: list[list[Slot]]) -> list[list[int]]:
+        """Best candidate index per slot for each line. All LM lookups of all lines are done in one batch
+        (one searchsorted per order), then each line runs its own dynamic programme."""
+        if not lattices:
+            return []
+        lm = self.lm
+        bos, eos = np.array([lm.bos]), np.array([lm.eos])
+        ids_list: list[np.ndarray] = []
+        chan: list[np.ndarray] = []
+        line_starts: list[int] = []
+        for slots in lattices:
+            line_starts.append(len(ids_list))
+            ids_list.append(bos)
+            chan.append(_ZERO)
+            for slot in slots:
+                ids_list.append(slot.ids)
+                chan.append(slot.channel_logp)
+            ids_list.append(eos)
+            chan.append(_ZERO)
+        n = len(ids_list)
+        sizes = np.fromiter((a.size for a in ids_list), dtype=np.int64, count=n)
+        ids = np.concatenate(ids_list)
+        id_offset = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        # Pair (j-1, j) for j = 1..n-1, entries (a, b) flattened row-major.
+        pair_sizes = sizes[:-1] * sizes[1:]
+        pair_offset = np.concatenate(([0], np.cumsum(pair_sizes)[:-1]))
+        pair_pos = np.repeat(np.arange(1, n), pair_sizes)
+        local = np.arange(pair_sizes.sum()) - pair_offset[pair_pos - 1]
+        a = local // sizes[pair_pos]
+        b = local % sizes[pair_pos]
+        lp2, idx2, bow2 = lm.bigram_info(ids[id_offset[pair_pos - 1] + a], ids[id_offset[pair_pos] + b])
+        # Trigrams: p(c | a, b) = bow(a, b) + p(c | b) unless (a, b, c) is stored. Only pairs (a, b) that are
+        # stored bigrams can start a stored trigram, so only their continuations are looked up; the rest
+        # of each position's score tensor is a broadcast sum built inside the dynamic programme.
+        seen = np.flatnonzero((idx2 >= 0) & (pair_pos < n - 1))
+        seen_pos = pair_pos[seen]  # the trigram ends at position seen_pos + 1
+        n_next = sizes[seen_pos + 1]
+        entry_pair = np.repeat(seen, n_next)
+        entry_pos = np.repeat(seen_pos, n_next)
+        entry_c = np.arange(n_next.sum()) - np.repeat(np.cumsum(n_next) - n_next, n_next)
+        entry_a, entry_b = a[entry_pair], b[entry_pair]
+        queries = idx2[entry_pair].astype(np.int64) * lm.size + ids[id_offset[entry_pos + 1] + entry_c]
+        tri_index, tri_found = lm.find_trigrams(queries)
+        corr_pos = entry_pos[tri_found] + 1
+        corr_flat = ((entry_a * sizes[entry_pos] + entry_b) * sizes[entry_pos + 1] + entry_c)[tri_found]
+        corr_val = lm.tri_logp[tri_index[tri_found]]
+        corr_bounds = np.searchsorted(corr_pos, np.arange(n + 1)).tolist()
+
+        results: list[list[int]] = []
+        size_list = sizes.tolist()
+        pair_offset_list = pair_offset.tolist()
+        for line_index, slots in enumerate(lattices):
+            first = line_starts[line_index]  # position of this line's <s>
+            last = first + len(slots) + 1  # position of its </s>
+            start = pair_offset_list[first]
+            delta = (lp2[start : start + size_list[first + 1]] + chan[first + 1])[None, :]
+            backpointers: list[np.ndarray] = []
+            for j in range(first + 2, last + 1):
+                size_a, size_b, size_c = size_list[j - 2], size_list[j - 1], size_list[j]
+                start_ab = pair_offset_list[j - 2]
+                start_bc = pair_offset_list[j - 1]
+                bow_ab = bow2[start_ab : start_ab + size_a * size_b].reshape(size_a, size_b)
+                lp_bc = lp2[start_bc : start_bc + size_b * size_c].reshape(size_b, size_c)
+                block = bow_ab[:, :, None] + lp_bc[None, :, :]
+                lo, hi = corr_bounds[j], corr_bounds[j + 1]
+                if lo < hi:
+                    block.ravel()[corr_flat[lo:hi]] = corr_val[lo:hi]
+                if size_a == 1:
+                    backpointers.append(_ZERO_INT)
+                    delta = delta[0][:, None] + block[0] + chan[j]
+                else:
+                    scores = delta[:, :, None] + block
+                    backpointers.append(scores.argmax(axis=0))
+                    delta = scores.max(axis=0) + chan[j]
+            length = last - first + 1
+            choice = [0] * length
+            choice[length - 2] = int(delta[:, 0].argmax())
+            for j in range(length - 1, 1, -1):
+                pointer = backpointers[j - 2]
+                choice[j - 2] = 0 if pointer is _ZERO_INT else int(pointer[choice[j - 1], choice[j]])
+            results.append(choice[1 : length - 1])
+        return results
+
+
+def _has_choice(slots: list[Slot]) -> bool:
+    return any(slot.restorable and len(slot.forms) > 1 for slot in slots)
+
+
+def _render(line: str, slots: list[Slot], choice: list[int]) -> str:
+    pieces: list[str] = []
+    cursor = 0
+    for slot, k in zip(slots, choice, strict=True):
+        if not slot.restorable:
+            continue
+        pieces.append(line[cursor : slot.start])
+        pieces.append(_cased(slot.text, slot.forms[k]))
+        cursor = slot.end
+    pieces.append(line[cursor:])
+    return "".join(pieces)
+
+
+def _repairable_case(word: str) -> bool:
+    """Lowercase or capitalised OCR tokens; all-caps tokens are acronyms far more often than garbles."""
+    letters = [ch for ch in word if ch.isalpha()]
+    capitals = sum(ch.isupper() for ch in letters)
+    return bool(letters) and (capitals == 0 or (capitals == 1 and word[0].isupper()))
+
+
+def _has_upper_neighbour(words: list, index: int) -> bool:
+    for neighbour in (index - 1, index + 1):
+        if 0 <= neighbour < len(words):
+            other = words[neighbour].group()
+            if other.isalpha() and other.isupper() and len(other) > 1 and is_valid_key(fold(other)):
+                return True
+    return False
+
+
+def _cased(original: str, form: str) -> str:
+    if original.lower() == form:
+        return original
+    if case_kind(original) == "mixed":
+        return form if original[:1].islower() else form[:1].upper() + form[1:]
+    if original[:1] == "I" and form[:1] == "l" and original[1:].islower():
+        return form  # capital I and lowercase l share a glyph: "Igi" was "lợi", not "Lợi"
+    if len(original) == len(form):
+        return "".join(f.upper() if o.isupper() else f for o, f in zip(original, form, strict=True))
+    return apply_case(original, form)
+
+
+def _normalised_confidences(confidences: list[float] | None) -> list[float] | None:
+    """Accept Tesseract's 0-100 scale or 0-1; unknown (negative) confidences count as 0.5."""
+    if confidences is None:
+        return None
+    scale = 100.0 if any(c > 1.0 for c in confidences) else 1.0
+    return [0.5 if c < 0 else min(c / scale, 1.0) for c in confidences]
+

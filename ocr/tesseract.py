@@ -1,0 +1,184 @@
+"""The only module that talks to Tesseract (through pytesseract).
+
+One Tesseract run per page: `image_to_data` gives words, boxes and confidences as TSV, and the page
+text is rebuilt from its block/paragraph/line numbers, so there is no second `image_to_string` run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytesseract
+from PIL import Image
+
+from schemas.errors import MissingDependencyError, OcrFailedError, OcrTimeoutError
+
+__all__ = ["OcrPage", "OcrWord", "check_tesseract", "detect_orientation", "ocr_image"]
+
+_INSTALL_HINT = "install it: `apt-get install tesseract-ocr tesseract-ocr-vie`"
+# Tesseract's TSV levels: 1 page, 2 block, 3 paragraph, 4 line, 5 word.
+_WORD_LEVEL = 5
+_OSD_ROTATE = re.compile(r"^Rotate:\s*(\d+)", re.MULTILINE)
+_OSD_CONFIDENCE = re.compile(r"^Orientation confidence:\s*([\d.]+)", re.MULTILINE)
+_MISSING_LANGUAGE = re.compile(
+    r"failed loading language|couldn't load any languages|error opening data file", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    text: str
+    confidence: float  # 0..1
+    left: int
+    top: int
+    width: int
+    height: int
+    line: int  # running line number on the page, 0-based, in reading order
+
+
+@dataclass
+class OcrPage:
+    text: str
+    words: list[OcrWord] = field(default_factory=list)
+    confidence: float | None = None  # mean word confidence 0..1; None when no word was read
+
+
+def ocr_image(
+    image: np.ndarray | Image.Image,
+    lang: str = "vie",
+    timeout: float = 120,
+    psm: int | None = None,
+    dpi: int = 300,
+) -> OcrPage:
+    """OCR one page image. `dpi` is passed to Tesseract because cleaned arrays carry no DPI tag and
+    Tesseract otherwise guesses 70 DPI, which skews its size-based filtering of noise and diacritics.
+
+    Raises MissingDependencyError, OcrTimeoutError, OcrFailedError.
+    """
+    pil_image = _to_pil(image)
+    config = f"--dpi {int(dpi)}" + (f" --psm {int(psm)}" if psm is not None else "")
+    # Tesseract's OpenMP threads fight the pipeline's worker processes for the same cores; pytesseract
+    # passes os.environ to the child, so this is how the limit reaches it.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        # Handed over as an uncompressed PNM file: pytesseract would write a compressed PNG, which costs
+        # about 0.4 s per 300-DPI page, a tenth of the OCR itself.
+        with tempfile.TemporaryDirectory(prefix="baocao-") as tmp:
+            page_file = os.path.join(tmp, "page.pnm")
+            pil_image.save(page_file, format="PPM")
+            data = pytesseract.image_to_data(
+                page_file, lang=lang, config=config, timeout=timeout, output_type=pytesseract.Output.DICT
+            )
+    except pytesseract.TesseractNotFoundError as error:
+        raise MissingDependencyError(f"tesseract not found; {_INSTALL_HINT}") from error
+    except pytesseract.TesseractError as error:
+        message = str(error.message if hasattr(error, "message") else error)
+        if _MISSING_LANGUAGE.search(message):
+            raise MissingDependencyError(
+                f"tesseract language pack '{lang}' is missing; {_INSTALL_HINT}"
+            ) from error
+        raise OcrFailedError(f"tesseract failed: {message.strip() or error}") from error
+    except RuntimeError as error:
+        # pytesseract signals its own kill-on-timeout with a bare RuntimeError.
+        if "timeout" in str(error).lower():
+            raise OcrTimeoutError(f"tesseract took more than {timeout:g}s on this page") from error
+        raise OcrFailedError(f"tesseract failed: {error}") from error
+    return _page_from_data(data)
+
+
+def detect_orientation(image: np.ndarray | Image.Image, timeout: float = 60) -> tuple[int, float]:
+    """Tesseract OSD (`--psm 0`): the clockwise rotation (0/90/180/270) that makes the page upright,
+    and Tesseract's confidence in it (below ~2 is a guess). Costs about one OCR run of a sparse page,
+    so callers use it only when cheaper signals say the page may be turned."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        report = pytesseract.image_to_osd(_to_pil(image), config="--psm 0", timeout=timeout)
+    except pytesseract.TesseractNotFoundError as error:
+        raise MissingDependencyError(f"tesseract not found; {_INSTALL_HINT}") from error
+    except pytesseract.TesseractError:
+        # Too few characters for OSD: the page cannot be judged, so leave it as it is.
+        return 0, 0.0
+    except RuntimeError as error:
+        if "timeout" in str(error).lower():
+            raise OcrTimeoutError(f"tesseract orientation detection took more than {timeout:g}s") from error
+        raise OcrFailedError(f"tesseract orientation detection failed: {error}") from error
+    rotate = _OSD_ROTATE.search(report)
+    confidence = _OSD_CONFIDENCE.search(report)
+    if rotate is None:
+        return 0, 0.0
+    return int(rotate.group(1)) % 360, float(confidence.group(1)) if confidence else 0.0
+
+
+def check_tesseract(lang: str) -> str:
+    """Tesseract's version, after checking every '+'-joined language in `lang` is installed."""
+    try:
+        version = str(pytesseract.get_tesseract_version())
+        installed = set(pytesseract.get_languages(config=""))
+    except (pytesseract.TesseractNotFoundError, OSError) as error:
+        raise MissingDependencyError(f"tesseract not found; {_INSTALL_HINT}") from error
+    missing = [code for code in lang.split("+") if code not in installed]
+    if missing:
+        raise MissingDependencyError(
+            f"tesseract language pack(s) {', '.join(missing)} missing (installed: "
+            f"{', '.join(sorted(installed)) or 'none'}); {_INSTALL_HINT}"
+        )
+    return version
+
+
+def _to_pil(image: np.ndarray | Image.Image) -> Image.Image:
+    if isinstance(image, Image.Image):
+        return image
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        raise OcrFailedError(f"expected an 8-bit image, got dtype {array.dtype}")
+    if array.ndim == 2:
+        return Image.fromarray(array, mode="L")
+    if array.ndim == 3 and array.shape[2] == 3:
+        # OpenCV arrays are BGR.
+        return Image.fromarray(array[:, :, ::-1].copy(), mode="RGB")
+    raise OcrFailedError(f"unsupported image array shape {array.shape}")
+
+
+def _page_from_data(data: dict[str, list]) -> OcrPage:
+    """Rebuild the page text: words joined by spaces, a newline per line, a blank line between
+    paragraphs and blocks (parsers use the blank line as a paragraph boundary)."""
+    words: list[OcrWord] = []
+    text_parts: list[str] = []
+    current_line: tuple[int, int, int] | None = None
+    current_paragraph: tuple[int, int] | None = None
+    line_index = -1
+    for i, level in enumerate(data["level"]):
+        if int(level) != _WORD_LEVEL:
+            continue
+        text = unicodedata.normalize("NFC", str(data["text"][i])).strip()
+        if not text:
+            continue
+        block, paragraph, line = int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i])
+        if (block, paragraph, line) != current_line:
+            if current_line is not None:
+                text_parts.append("\n\n" if (block, paragraph) != current_paragraph else "\n")
+            current_line = (block, paragraph, line)
+            current_paragraph = (block, paragraph)
+            line_index += 1
+        elif text_parts:
+            text_parts.append(" ")
+        text_parts.append(text)
+        confidence = max(0.0, min(1.0, float(data["conf"][i]) / 100.0))
+        words.append(
+            OcrWord(
+                text=text,
+                confidence=confidence,
+                left=int(data["left"][i]),
+                top=int(data["top"][i]),
+                width=int(data["width"][i]),
+                height=int(data["height"][i]),
+                line=line_index,
+            )
+        )
+    mean_confidence = sum(w.confidence for w in words) / len(words) if words else None
+    return OcrPage(text="".join(text_parts), words=words, confidence=mean_confidence)

@@ -1,0 +1,82 @@
+"""Vietnamese provinces and centrally-run cities, recognised in printed, accent-free or garbled text.
+
+Reports before the 2025 merger name one of these 63 units in the header ("UBND TỈNH TRÀ VINH") and in the
+place line ("Trà Vinh, ngày ..."). Knowing the closed list lets a garbled OCR spelling ("Tra Vmh") or a
+line where OCR glued the left column in front ("Số: /BC-STTTT-VP Trà Vinh") still give the canonical name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from parsers.folding import fold_str, ocr_key
+
+PROVINCES: tuple[str, ...] = (
+    "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre", "Bình Định",
+    "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau", "Cần Thơ", "Cao Bằng", "Đà Nẵng", "Đắk Lắk",
+    "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh",
+    "Hải Dương", "Hải Phòng", "Hậu Giang", "Hòa Bình", "Hưng Yên", "Khánh Hòa", "Kiên Giang", "Kon Tum",
+    "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An", "Nam Định", "Nghệ An", "Ninh Bình",
+    "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị",
+    "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế",
+    "Tiền Giang", "Hồ Chí Minh", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
+)  # fmt: skip
+
+_WORD_RE = re.compile(r"[a-z0-9]+")
+# Minimum similarity (0..100) of the folded words of a printed name to a canonical one.
+_MIN_PLACE_SCORE = 80.0
+
+
+def _words(text: str) -> list[str]:
+    return [ocr_key(w) for w in _WORD_RE.findall(fold_str(text))]
+
+
+@lru_cache(maxsize=1)
+def _province_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((name, tuple(_words(name))) for name in PROVINCES)
+
+
+def find_province(text: str, anchor: Literal["start", "end", "any"] = "any") -> str | None:
+    """The canonical name of the province named in `text`, or None.
+
+    `anchor` says where the name must sit: "start" right after "UBND TỈNH", "end" right before ", ngày";
+    "any" takes the best-scoring window (the later one on ties). Anchoring matters: in an interleaved
+    OCR line "TRÀ VINH CỘNG HÒA ..." the window "Vinh Cong" looks like "Vĩnh Long".
+    """
+    words = _words(text)
+    best: tuple[float, int, str] | None = None  # (score, end word index, name)
+    for name, name_words in _province_words():
+        size = len(name_words)
+        target = " ".join(name_words)
+        starts = range(len(words) - size + 1)
+        if anchor == "start":
+            starts = range(min(1, len(words) - size + 1))
+        elif anchor == "end":
+            starts = range(max(0, len(words) - size), len(words) - size + 1)
+        for start in starts:
+            window = words[start : start + size]
+            # Cheap first-letter screen: most windows cannot match and fuzz on all of them is wasted.
+            if window[0][:1] != name_words[0][:1]:
+                continue
+            score = fuzz.ratio(" ".join(window), target)
+            if score < _MIN_PLACE_SCORE:
+                continue
+            candidate = (score, start + size, name)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+    return best[2] if best else None
+
+
+def canonical_place(printed: str) -> str | None:
+    """A place as printed before ", ngày": canonical province name if it is one, else the printed words."""
+    province = find_province(printed, anchor="end") or find_province(printed)
+    if province is not None:
+        return province
+    # Not a province (a district town, say): keep the last few words as printed, without glued-in codes.
+    words = re.findall(r"[^\W\d_]+", printed)
+    tail = [w for w in words[-4:] if w[:1].isupper()]
+    return " ".join(tail) if tail else None

@@ -1,0 +1,250 @@
+"""Benchmark of Vietnamese diacritic restoration (`make bench-restore`).
+
+    python tests/bench/bench_restore.py [--refresh-ocr] [--json OUT]
+
+Figures, each side by side with pyvi's ``ViUtils.add_accents`` on the same input:
+1. syllable accuracy on accent-stripped held-out administrative text (tests/data/restore/heldout_*.txt: the
+   real 2021 report and a held-out sample of the legal corpus — none of it was used in training);
+2. syllable accuracy on Tesseract ``eng`` OCR of the sample scans, aligned to their ground truth
+   (OCR output cached in tests/data/restore/eng_ocr/; ``--refresh-ocr`` re-runs Tesseract); the headline is
+   the 2021 report, whose text is held out of training;
+3. speed (syllables per CPU-second on one core, after loading) and model load time.
+
+A syllable is a maximal run of letters in the truth; it counts as correct when the aligned output token is
+identical (marks and case included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from rapidfuzz.distance import Levenshtein  # noqa: E402
+
+from ocr.restore import load_model, restore_diacritics  # noqa: E402
+from ocr.restore.syllables import LETTERS_RE, WORD_RE, fold, strip_marks  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "restore"
+SAMPLES = ROOT / "samples"
+HELDOUT_SETS = {
+    "stripped 2021 report (held out)": DATA / "heldout_report.txt",
+    "legal held-out (stripped)": DATA / "heldout_legal.txt",
+}
+# Samples whose text never entered LM training (the others are domain data, see ocr/restore/README.md).
+HELDOUT_SAMPLES = {"report-2021-q1"}
+
+
+def pyvi_restore(text: str) -> str:
+    return "\n".join(_pyvi_line(line) if line.strip() else line for line in text.split("\n"))
+
+
+def _pyvi_line(line: str) -> str:
+    from pyvi import ViUtils
+
+    try:
+        return ViUtils.add_accents(line)
+    except (KeyError, IndexError, ValueError):
+        # pyvi fails on characters outside its tables; give it each word alone, keep what it cannot take.
+        words = []
+        for word in line.split(" "):
+            try:
+                words.append(ViUtils.add_accents(word) if word else word)
+            except (KeyError, IndexError, ValueError):
+                words.append(word)
+        return " ".join(words)
+
+
+def ours(text: str) -> str:
+    return restore_diacritics(text)
+
+
+def _pairs(truth_keys: list[str], out_keys: list[str]) -> list[tuple[int, int]]:
+    pairs = []
+    for tag, t1, t2, o1, o2 in Levenshtein.opcodes(truth_keys, out_keys):
+        if tag == "equal" or (tag == "replace" and t2 - t1 == o2 - o1):
+            pairs.extend(zip(range(t1, t2), range(o1, o2), strict=True))
+    return pairs
+
+
+def aligned_accuracy(truth: str, output: str, *, ignore_case: bool = False) -> tuple[int, int]:
+    """(correct, total) truth letter-syllables, aligning output words to truth words on folded keys.
+
+    OCR reads tables and side-by-side columns in another order than the truth lists them; a second pass
+    aligns the words left over by the first (moved blocks) with each other.
+    """
+    truth_words = WORD_RE.findall(truth)
+    out_words = WORD_RE.findall(output)
+    truth_keys = [fold(w) for w in truth_words]
+    out_keys = [fold(w) for w in out_words]
+    pairs = _pairs(truth_keys, out_keys)
+    left_truth = sorted(set(range(len(truth_words))) - {t for t, _ in pairs})
+    left_out = sorted(set(range(len(out_words))) - {o for _, o in pairs})
+    second = _pairs([truth_keys[i] for i in left_truth], [out_keys[j] for j in left_out])
+    pairs.extend((left_truth[t], left_out[o]) for t, o in second)
+    total = sum(1 for w in truth_words if LETTERS_RE.fullmatch(w))
+    correct = 0
+    for t, o in pairs:
+        t_word, o_word = truth_words[t], out_words[o]
+        if ignore_case:
+            t_word, o_word = t_word.lower(), o_word.lower()
+        correct += LETTERS_RE.fullmatch(t_word) is not None and t_word == o_word
+    return correct, total
+
+
+def letters_right(truth: str, ocr: str) -> tuple[int, int]:
+    """(truth syllables whose aligned OCR token has the right letters, marks and case ignored; total)."""
+    return aligned_accuracy(strip_marks(truth).lower(), strip_marks(ocr).lower())
+
+
+def ocr_inputs(
+    refresh: bool, language: str = "eng", only: set[str] | None = None
+) -> list[tuple[str, str, str]]:
+    """(sample name, OCR text, truth text) for every sample with a ground truth (or those in `only`)."""
+    cache = DATA / f"{language}_ocr"
+    cache.mkdir(parents=True, exist_ok=True)
+    result = []
+    for truth_path in sorted(SAMPLES.glob("*.truth.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        name = truth_path.name.removesuffix(".truth.json")
+        if name.endswith("-eng") or (only is not None and name not in only):
+            continue  # '-eng' samples repeat the text of a scan, whose own eng OCR is used instead
+        truth_text = "\n".join(truth["pages"])
+        cached = cache / f"{name}.txt"
+        if refresh or not cached.exists():
+            source = truth_path.parent / truth["input"]
+            if truth["kind"] == "txt":
+                continue
+            cached.write_text(ocr_pages(source, language), encoding="utf-8")
+        result.append((name, cached.read_text(encoding="utf-8"), truth_text))
+    return result
+
+
+def ocr_pages(source: Path, language: str) -> str:
+    from pdf2image import convert_from_path
+    from PIL import Image
+
+    if source.suffix.lower() == ".pdf":
+        images = convert_from_path(str(source), dpi=300, grayscale=True)
+    else:
+        with Image.open(source) as tif:
+            images = []
+            for frame in range(getattr(tif, "n_frames", 1)):
+                tif.seek(frame)
+                images.append(tif.convert("L"))
+    pages = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, image in enumerate(images):
+            path = Path(tmp) / f"p{index}.png"
+            image.save(path)
+            pages.append(
+                subprocess.run(
+                    ["tesseract", str(path), "stdout", "-l", language, "--psm", "4"],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            )
+    return "\n".join(pages)
+
+
+def run_pair(label: str, inputs: list[tuple[str, str]], systems: dict[str, Callable[[str], str]]) -> dict:
+    """Accuracy of each system over (input, truth) pairs, case-sensitive and case-insensitive."""
+    row: dict[str, float] = {}
+    for system, fn in systems.items():
+        correct = correct_nocase = total = 0
+        started = time.process_time()
+        for source, truth in inputs:
+            output = fn(source)
+            c, t = aligned_accuracy(truth, output)
+            c_nocase, _ = aligned_accuracy(truth, output, ignore_case=True)
+            correct += c
+            correct_nocase += c_nocase
+            total += t
+        row[system] = correct / total if total else 0.0
+        row[f"{system}_ignore_case"] = correct_nocase / total if total else 0.0
+        row[f"{system}_cpu_seconds"] = time.process_time() - started
+        row["syllables"] = total
+    print(
+        f"{label:<46} {row['syllables']:>6}   ours {row['ours']:.2%} ({row['ours_ignore_case']:.2%})"
+        f"   pyvi {row['pyvi']:.2%} ({row['pyvi_ignore_case']:.2%})"
+    )
+    return row
+
+
+def measure_speed() -> dict[str, float]:
+    """Syllables per CPU-second on stripped held-out text, and the model's cold load time."""
+    from ocr.restore import _load_cached
+
+    _load_cached.cache_clear()
+    started = time.perf_counter()
+    model = load_model()
+    load_seconds = time.perf_counter() - started
+    stripped = strip_marks(HELDOUT_SETS["legal held-out (stripped)"].read_text(encoding="utf-8"))
+    syllables = len(LETTERS_RE.findall(stripped))
+    model.restore(stripped[:2000])  # warm the caches of the process, not of this document
+    model._candidate_cache.clear()
+    started = time.process_time()
+    model.restore(stripped)
+    speed = syllables / (time.process_time() - started)
+    return {"syllables_per_cpu_second": speed, "load_seconds": load_seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--refresh-ocr", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    results: dict[str, dict] = {}
+    systems = {"ours": ours, "pyvi": pyvi_restore}
+
+    print(f"{'input':<46} {'syl':>6}   accuracy (ignoring case)")
+    for label, path in HELDOUT_SETS.items():
+        truth = path.read_text(encoding="utf-8")
+        results[label] = run_pair(label, [(strip_marks(truth), truth)], systems)
+
+    samples = ocr_inputs(args.refresh_ocr)
+    if samples:
+        heldout = [(ocr, truth) for name, ocr, truth in samples if name in HELDOUT_SAMPLES]
+        label = "eng OCR, held-out sample scan (2021 report)"
+        results[label] = run_pair(label, heldout, systems)
+        label = f"eng OCR, all {len(samples)} sample scans*"
+        results[label] = run_pair(label, [(ocr, truth) for _n, ocr, truth in samples], systems)
+        print("  * the texts of all samples but the 2021 report are LM domain training data")
+        counts = [letters_right(t, o) for _n, o, t in samples]
+        share = sum(c for c, _ in counts) / sum(t for _, t in counts)
+        results[label]["ocr_letters_right"] = share
+        print(f"  OCR tokens with the right letters (marks ignored): {share:.1%}")
+        for name, ocr, truth in samples:
+            c_ours, total = aligned_accuracy(truth, ours(ocr))
+            c_raw, _ = aligned_accuracy(truth, ocr)
+            print(f"    {name:<30} {total:>6} syl   raw OCR {c_raw / total:.2%}   ours {c_ours / total:.2%}")
+
+    # Good OCR must not get worse: vie output of the held-out scan, before and after restoration.
+    for name, ocr, truth in ocr_inputs(args.refresh_ocr, "vie", HELDOUT_SAMPLES):
+        c_raw, total = aligned_accuracy(truth, ocr)
+        c_ours, _ = aligned_accuracy(truth, ours(ocr))
+        results[f"vie OCR {name}"] = {"raw": c_raw / total, "ours": c_ours / total, "syllables": total}
+        print(f"vie OCR of {name} (held out): raw {c_raw / total:.2%} -> restored {c_ours / total:.2%}")
+
+    results["speed"] = measure_speed()
+    print(
+        f"speed: {results['speed']['syllables_per_cpu_second']:,.0f} syllables per CPU-second (one core)"
+        f"   model load: {results['speed']['load_seconds']:.2f} s"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

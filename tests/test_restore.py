@@ -1,0 +1,146 @@
+"""Vietnamese diacritic restoration with the committed model (no /work/shared needed)."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from ocr.restore import load_model, restoration_decision, restore_diacritics
+from ocr.restore.decode import RestorationModel
+from ocr.restore.lm import SyllableLM
+from ocr.restore.syllables import LETTERS_RE, strip_marks
+
+DATA = Path(__file__).parent / "data" / "restore"
+
+
+@pytest.mark.parametrize(
+    ("stripped", "expected"),
+    [
+        ("Tra Vinh, ngay 14 thang 02 nam 2023", "Trà Vinh, ngày 14 tháng 02 năm 2023"),
+        ("Doc lap - Tu do - Hanh phuc", "Độc lập - Tự do - Hạnh phúc"),
+        ("cap moi 58 chung thu so", "cấp mới 58 chứng thư số"),
+        ("CONG HOA XA HOI CHU NGHIA VIET NAM", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        ("BAO CAO", "BÁO CÁO"),
+        ("So Thong tin va Truyen thong bao cao nhu sau:", "Sở Thông tin và Truyền thông báo cáo như sau:"),
+    ],
+)
+def test_restores_known_phrases(stripped: str, expected: str) -> None:
+    assert restore_diacritics(stripped) == expected
+
+
+def test_leaves_codes_acronyms_emails_and_numbers_alone() -> None:
+    text = (
+        "So: 220/BC-STTTT-VP, VNPT va UBND tinh, 71 SIM PKI, "
+        "lien he stttt@travinh.gov.vn hoac www.travinh.gov.vn"
+    )
+    restored = restore_diacritics(text)
+    for kept in (
+        "220/BC-STTTT-VP",
+        "VNPT",
+        "UBND",
+        "71 SIM PKI",
+        "stttt@travinh.gov.vn",
+        "www.travinh.gov.vn",
+    ):
+        assert kept in restored
+    assert restored.startswith("Số: 220/BC-STTTT-VP, VNPT và UBND tỉnh")
+
+
+def test_restores_the_stroke_in_document_codes() -> None:
+    assert restore_diacritics("Quyet dinh so 57/QD-UBND ngay 12/01/2021") == (
+        "Quyết định số 57/QĐ-UBND ngày 12/01/2021"
+    )
+
+
+def test_keeps_case_punctuation_whitespace_and_line_count() -> None:
+    text = "BAO CAO\n\n  Tinh hinh  thuc hien;   nhiem vu (thang 3)...\r\nKET QUA\n"
+    restored = restore_diacritics(text)
+    assert restored.split("\n")[0] == "BÁO CÁO"
+    assert restored.count("\n") == text.count("\n")
+    assert strip_marks(restored) == text  # only marks were added: every other character is unchanged
+    assert "  Tình hình  thực hiện;   nhiệm vụ (tháng 3)...\r" in restored
+
+
+def test_text_that_already_has_marks_is_kept() -> None:
+    text = "Sở Thông tin và Truyền thông tỉnh Trà Vinh báo cáo kết quả thực hiện nhiệm vụ tháng 01 năm 2023."
+    assert restore_diacritics(text) == text
+
+
+def test_confident_marked_word_stays_and_unconfident_one_is_corrected() -> None:
+    # 'Số' is a valid syllable and a plausible OCR reading of 'Sở' (the department); the model prefers
+    # 'Sở' here, but overrides the OCR marks only when the OCR was unsure of the word.
+    text = "Số Thông tin và Truyền thông báo cáo"
+    confident = [0.99] * len(text.split())
+    unsure = [0.3, *confident[1:]]
+    assert restore_diacritics(text, confident) == text
+    assert restore_diacritics(text, unsure) == "Sở Thông tin và Truyền thông báo cáo"
+    assert restore_diacritics(text, [99.0] + [96.0] * (len(confident) - 1)) == text  # Tesseract's 0-100 scale
+
+
+def test_repairs_eng_ocr_letter_confusions() -> None:
+    ocr = (
+        "S6: 220/BC-STTTT-VP Tra Vinh, ngay 14 thang 02 nim 2023\n"
+        "Doc 1ap - Tw do - Hanh phic\n"
+        "cap mdi 58 chimg thu s6, thu hdi 12 chifng thu so cua tinh"
+    )
+    restored = restore_diacritics(ocr).split("\n")
+    assert restored[0] == "Số: 220/BC-STTTT-VP Trà Vinh, ngày 14 tháng 02 năm 2023"
+    assert restored[1] == "Độc lập - Tự do - Hạnh phúc"
+    assert restored[2].startswith("cấp mới 58 chứng thư số, thu hồi 12 chứng thư số của tỉnh")
+
+
+def test_empty_and_non_vietnamese_input() -> None:
+    assert restore_diacritics("") == ""
+    assert restore_diacritics("\n\n") == "\n\n"
+    assert restore_diacritics("2.904 (582) - 25,81%") == "2.904 (582) - 25,81%"
+
+
+def test_restoration_decision_on_clean_and_stripped_text() -> None:
+    clean = (DATA / "heldout_report.txt").read_text(encoding="utf-8")
+    restore_clean, stats_clean = restoration_decision(clean)
+    assert restore_clean is False
+    assert stats_clean["marked_share"] > 0.6
+    assert stats_clean["valid_share"] > 0.97
+    restore_stripped, stats_stripped = restoration_decision(strip_marks(clean))
+    assert restore_stripped is True
+    assert stats_stripped["marked_share"] == 0.0
+    assert set(stats_stripped) == {"syllables", "marked_share", "valid_share"}
+
+
+def test_restoration_decision_on_eng_ocr_text() -> None:
+    ocr = "Can civ chifc nang, nhiém vu dudc giao, SO Thong tin va Truyén thong bao cao két qua thu'c hién"
+    needed, stats = restoration_decision(ocr)
+    assert needed is True
+    assert stats["valid_share"] < 0.9
+
+
+def test_committed_model_loads_fast_and_is_cached() -> None:
+    from ocr.restore import DEFAULT_LM_PATH, _load_cached
+
+    assert DEFAULT_LM_PATH.exists()
+    assert DEFAULT_LM_PATH.stat().st_size < 30 * 1024 * 1024
+    started = time.perf_counter()
+    lm = SyllableLM.load(DEFAULT_LM_PATH)
+    assert time.perf_counter() - started < 1.0
+    assert lm.size > 10_000
+    assert isinstance(load_model(), RestorationModel)
+    assert load_model() is load_model()
+    assert _load_cached.cache_info().currsize >= 1
+
+
+def test_accuracy_on_held_out_report_text() -> None:
+    truth = (DATA / "heldout_report.txt").read_text(encoding="utf-8")
+    restored = restore_diacritics(strip_marks(truth))
+    truth_words = LETTERS_RE.findall(truth)
+    out_words = LETTERS_RE.findall(restored)
+    assert len(truth_words) == len(out_words)
+    accuracy = sum(a == b for a, b in zip(truth_words, out_words, strict=True)) / len(truth_words)
+    assert accuracy >= 0.975
+
+
+def test_decomposed_input_is_restored_as_nfc() -> None:
+    decomposed = unicodedata.normalize("NFD", "Sở Thông tin và Truyền thông tinh Tra Vinh")
+    assert restore_diacritics(decomposed) == "Sở Thông tin và Truyền thông tỉnh Trà Vinh"
