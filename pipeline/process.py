@@ -24,8 +24,9 @@ from parsers.checks import check_consistency
 from parsers.kpis import extract_kpis
 from parsers.metadata import parse_metadata
 from pipeline.discover import InputFile, sniff_kind
+from pipeline.legacy_text import decode_vietnamese_text
 from pipeline.settings import RunSettings
-from pipeline.textfile import decode_text, split_pages
+from pipeline.textfile import split_pages
 from schemas import KpiRecord, PageRecord, Problem, Report, ReportStatus, Severity, TextSource
 from schemas.errors import (
     BaocaoError,
@@ -124,7 +125,7 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _read_txt(item: InputFile, settings: RunSettings, timer: _Timer) -> Iterator[PageText]:
-    text, _encoding = decode_text(item.path.read_bytes())
+    text, _encoding = decode_vietnamese_text(item.path.read_bytes())
     for i, page in enumerate(split_pages(text), start=1):
         yield PageText(page=i, raw_text=page, text=page, source=TextSource.TXT)
 

@@ -1,13 +1,6 @@
-"""Read a .txt input (text OCR'd by another system) into pages of Unicode NFC text."""
+"""Split a .txt input (text OCR'd by another system) into pages."""
 
 from __future__ import annotations
-
-from pipeline.legacy_text import decode_vietnamese_text
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """NFC text and the encoding it was found in (UTF-8/16/32, Windows-1258, TCVN3, VNI)."""
-    return decode_vietnamese_text(data)
 
 
 def split_pages(text: str) -> list[str]:
