@@ -4,14 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils python3-venv
+# fonts-liberation2: the tests and `make samples` render text in Liberation Serif (only they check it).
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils python3-venv fonts-liberation2
+FONT_FILE := /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
 OUT ?= out
 JOBS ?= $(shell nproc)
 # The sample inputs (samples/ also holds their ground truth, source texts and generator).
 SAMPLE_INPUTS = $(sort $(wildcard samples/*.pdf samples/*.tif samples/*.tiff samples/*.png samples/*.jpg samples/*.txt))
 
 define SYSTEM_DEPS_SH
-# Installs Tesseract (vie, eng), poppler and venv support with apt-get when missing and allowed
+# Installs Tesseract (vie, eng), poppler, the Liberation fonts and venv support with apt-get when missing and allowed
 # (root or passwordless sudo); otherwise says exactly what to install and fails.
 set -euo pipefail
 packages=($(APT_PACKAGES))
@@ -21,6 +23,7 @@ have_all() {
     tesseract --list-langs 2>/dev/null | grep -qx vie &&
     tesseract --list-langs 2>/dev/null | grep -qx eng &&
     command -v pdftoppm >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 &&
+    { [ -z "$${NEED_FONTS:-}" ] || test -f $(FONT_FILE); } &&
     python3 -c 'import ensurepip, venv' >/dev/null 2>&1
 }
 
@@ -28,7 +31,8 @@ have_all && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "baocao needs: Tesseract OCR 5 with the 'vie' and 'eng' languages, poppler (pdftoppm, pdfinfo)," >&2
-  echo "and Python 3.11+ with venv. This system has no apt-get: install them with your package manager" >&2
+  echo "Python 3.11+ with venv, and for the tests the Liberation fonts ($(FONT_FILE))." >&2
+  echo "This system has no apt-get: install them with your package manager" >&2
   echo "(e.g. 'dnf install tesseract tesseract-langpack-vie poppler-utils' or 'brew install tesseract" >&2
   echo "tesseract-lang poppler'), then run make again." >&2
   exit 1
@@ -49,13 +53,15 @@ echo "installing system packages: $${packages[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "$${SUDO[@]}" apt-get update -qq
 "$${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$${packages[@]}" >/dev/null
-have_all || { echo "system packages installed but Tesseract/poppler still not usable" >&2; exit 1; }
+have_all || { echo "system packages installed but Tesseract, poppler or the fonts are still not usable" >&2; exit 1; }
 endef
 export SYSTEM_DEPS_SH
 
 .PHONY: all setup system-deps run test test-fast lint bench bench-restore eval samples clean
 
 all: test
+
+test test-fast samples: export NEED_FONTS := 1
 
 ## system-deps: Tesseract (+ Vietnamese), poppler; installs with apt when missing and allowed
 system-deps:

@@ -41,7 +41,8 @@ _LENIENT_CONFUSABLES = {"O": "0", "o": "0", "I": "1", "l": "1"}
 # 'S' and '|' are too common as real text (table rules, words) to convert on one-sided evidence.
 _STRICT_CONFUSABLES = {"S": "5", "|": "1"}
 _CONFUSABLES = _LENIENT_CONFUSABLES | _STRICT_CONFUSABLES
-_GROUP_SEPARATORS = ".,"
+# A set, not the string ".,": `"" in ".,"` is True, and the end of a token is no separator.
+_GROUP_SEPARATORS = frozenset(".,")
 
 # A number-like token: digits/confusables, possibly grouped by '.' or ',', not glued to a word on
 # either side (so "Zalo", "5G" or "IPv6" are never touched).

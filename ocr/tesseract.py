@@ -2,6 +2,13 @@
 
 One Tesseract run per page: `image_to_data` gives words, boxes and confidences as TSV, and the page
 text is rebuilt from its block/paragraph/line numbers, so there is no second `image_to_string` run.
+
+Tesseract is handed only the rows of the page that hold ink, plus a margin: it spends ~0.2 s of CPU on
+the pixels of a blank A4 page at 300 DPI, and the top and bottom margins of a report are a tenth to a
+fifth of it. The width is kept: cropping the side margins too saved more but changed what Tesseract
+read on some lines (its column finding depends on the page width; report-2022-09-travinh p1 lost a
+"/" and a mark), cropping rows only changed nothing on the samples. Word boxes are given in the
+coordinates of the whole page.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ __all__ = ["OcrPage", "OcrWord", "check_tesseract", "detect_orientation", "ocr_i
 _INSTALL_HINT = "install it: `apt-get install tesseract-ocr tesseract-ocr-vie`"
 # Tesseract's TSV levels: 1 page, 2 block, 3 paragraph, 4 line, 5 word.
 _WORD_LEVEL = 5
+# What is cropped away is paper: nothing darker than mid-grey. Tesseract wants some white around the
+# text; 0.2 inch is 60 px at 300 DPI.
+_INK_LEVEL = 128
+_MARGIN_INCHES = 0.2
 _OSD_ROTATE = re.compile(r"^Rotate:\s*(\d+)", re.MULTILINE)
 _OSD_CONFIDENCE = re.compile(r"^Orientation confidence:\s*([\d.]+)", re.MULTILINE)
 _MISSING_LANGUAGE = re.compile(
@@ -60,6 +71,12 @@ def ocr_image(
 
     Raises MissingDependencyError, OcrTimeoutError, OcrFailedError.
     """
+    top = 0
+    if isinstance(image, np.ndarray) and image.ndim == 2 and image.dtype == np.uint8:
+        rows = _ink_rows(image, margin=round(_MARGIN_INCHES * dpi))
+        if rows is not None:
+            top, bottom = rows
+            image = image[top:bottom]  # whole rows: still C-contiguous, no copy
     pil_image = _to_pil(image)
     config = f"--dpi {int(dpi)}" + (f" --psm {int(psm)}" if psm is not None else "")
     # Tesseract's OpenMP threads fight the pipeline's worker processes for the same cores; pytesseract
@@ -88,7 +105,16 @@ def ocr_image(
         if "timeout" in str(error).lower():
             raise OcrTimeoutError(f"tesseract took more than {timeout:g}s on this page") from error
         raise OcrFailedError(f"tesseract failed: {error}") from error
-    return _page_from_data(data)
+    return _page_from_data(data, top)
+
+
+def _ink_rows(gray: np.ndarray, margin: int) -> tuple[int, int] | None:
+    """The first and past-the-last row with a pixel darker than mid-grey, grown by `margin` and kept
+    inside the image; None when there is none (the whole page is then read, as Tesseract would)."""
+    rows = np.flatnonzero(gray.min(axis=1) < _INK_LEVEL)
+    if rows.size == 0:
+        return None
+    return max(0, int(rows[0]) - margin), min(gray.shape[0], int(rows[-1]) + 1 + margin)
 
 
 def detect_orientation(image: np.ndarray | Image.Image, timeout: float = 60) -> tuple[int, float]:
@@ -144,7 +170,7 @@ def _to_pil(image: np.ndarray | Image.Image) -> Image.Image:
     raise OcrFailedError(f"unsupported image array shape {array.shape}")
 
 
-def _page_from_data(data: dict[str, list]) -> OcrPage:
+def _page_from_data(data: dict[str, list], top: int = 0) -> OcrPage:
     """Rebuild the page text: words joined by spaces, a newline per line, a blank line between
     paragraphs and blocks (parsers use the blank line as a paragraph boundary)."""
     words: list[OcrWord] = []
@@ -174,7 +200,7 @@ def _page_from_data(data: dict[str, list]) -> OcrPage:
                 text=text,
                 confidence=confidence,
                 left=int(data["left"][i]),
-                top=int(data["top"][i]),
+                top=int(data["top"][i]) + top,
                 width=int(data["width"][i]),
                 height=int(data["height"][i]),
                 line=line_index,

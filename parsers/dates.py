@@ -32,6 +32,9 @@ _ISSUE_DATE_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# Every issue date begins like this ("ngày 14", "ngiy 5"): ng, one or two letters, a space, a digit.
+_DATE_HEAD_RE = re.compile(rf"(?={_NGAY}\s+\d)")
+_MAX_PLACE_CHARS = 60  # the {2,60} of the place group in _ISSUE_DATE_RE
 _BARE_DATE_RE = re.compile(r"(?<![\d/])(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})(?![\d/])")
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -70,7 +73,9 @@ def parse_issue_date(text: str) -> tuple[str | None, dt.date | None]:
     garbled) matches one, otherwise the printed words; a bare "ngày 18/3/2021" gives (None, date).
     """
     folded = fold(text)
-    for match in _ISSUE_DATE_RE.finditer(folded.text):
+    scan_from = _earliest_issue_date(folded.text)
+    matches = _ISSUE_DATE_RE.finditer(folded.text, scan_from) if scan_from is not None else ()
+    for match in matches:
         date = _valid_date(int(match["year"]), int(match["month"]), int(match["day"]))
         if date is None:
             continue
@@ -83,6 +88,27 @@ def parse_issue_date(text: str) -> tuple[str | None, dt.date | None]:
     if bare is not None:
         return None, _valid_date(int(bare["year"]), int(bare["month"]), int(bare["day"]))
     return None, None
+
+
+def _earliest_issue_date(folded: str) -> int | None:
+    """An offset no _ISSUE_DATE_RE match starts before (None: there is no match at all).
+
+    The regex tries a lazy place of up to 60 characters at every offset, which makes scanning a whole page
+    slow. A match is a place, whitespace, "," or ".", whitespace, then a date head, so it starts at most
+    that far before some date head; the regex has no anchors or lookbehinds, so scanning from there
+    finds the same matches.
+    """
+    earliest: int | None = None
+    for head in _DATE_HEAD_RE.finditer(folded):
+        position = head.start()
+        while position > 0 and folded[position - 1].isspace():  # str.isspace is what \s matches
+            position -= 1
+        position -= 1  # the separator after the place
+        while position > 0 and folded[position - 1].isspace():
+            position -= 1
+        start = max(0, position - _MAX_PLACE_CHARS)
+        earliest = start if earliest is None else min(earliest, start)
+    return earliest
 
 
 def _mentions(folded: str) -> list[_PeriodMention]:

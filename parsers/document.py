@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+import sys
 from functools import cached_property
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from parsers.folding import FoldedText, fold, ocr_key
 from parsers.numbers import parse_number
 
 TokenKind = Literal["word", "num", "compound", "punct", "hard"]
 
+# Words come first only because they are most tokens and the regex engine tries alternatives in order;
+# a word starts with a letter and a number with a digit, so no position could match both.
 _TOKEN_RE = re.compile(
     r"""
-      (?P<compound>\d+(?:/\d+)+)                                  # 37/37, 18/3/2021: never a quantity
+      (?P<word>[a-z][a-z0-9]*)
+    | (?P<compound>\d+(?:/\d+)+)                                  # 37/37, 18/3/2021: never a quantity
     | (?P<num>\d{1,3}(?:\.[ ]?\d{3}(?!\d))+(?:,\d+)?|\d+(?:[.,]\d+)?)
-    | (?P<word>[a-z][a-z0-9]*)
     | (?P<newline>\n)
     | (?P<cell>[|\t])
     | (?P<punct>\S)
@@ -31,6 +33,8 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 _HARD_PUNCT = {";", "!", "?", "…"}
+_NO_SPANS = (sys.maxsize, sys.maxsize)  # past any text offset
+_new_tuple = tuple.__new__
 # A line that starts like this begins a new item: bullets, "1.", "2.1.", "a)", "II.", "*** Về ...".
 _NEW_ITEM_RE = re.compile(r"[ \t]*(?:[-+•*–—●○▪]|\d+(?:\.\d+)*[.)]\s|[a-zđ]\)\s|[IVX]+\.\s|=)")
 _DATE_WORDS = {"nam", "thang", "ngay", "quy"}
@@ -62,8 +66,9 @@ def is_appendix_heading(line: str, headings: tuple[str, ...] = ("phu luc",)) -> 
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+# A named tuple rather than a frozen dataclass: a report has thousands of tokens and a frozen dataclass
+# costs several times as much to build (every field goes through object.__setattr__).
+class Token(NamedTuple):
     kind: TokenKind
     key: str  # folded (and OCR-normalised for words) text
     start: int  # offsets in the folded document text
@@ -101,6 +106,7 @@ class ReportText:
         self.original = "\n".join(pages)
         self.folded: FoldedText = fold(self.original)
         self._furniture = self._page_number_spans()
+        self._furniture_folded = self._folded_spans(self._furniture)
         self.tokens: list[Token] = self._tokenize()
 
     def _page_number_spans(self) -> list[tuple[int, int]]:
@@ -116,37 +122,49 @@ class ReportText:
                     spans.append((base + start, base + end))
         return spans
 
-    def _is_furniture(self, folded_start: int) -> bool:
-        original_at = self.folded.origin[folded_start]
-        return any(start <= original_at < end for start, end in self._furniture)
+    def _folded_spans(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Original spans as folded index ranges, sorted: the origin map never decreases."""
+        origin = self.folded.origin
+        folded = [(bisect.bisect_left(origin, lo), bisect.bisect_left(origin, hi)) for lo, hi in spans]
+        return sorted(span for span in folded if span[0] < span[1])
 
     def _tokenize(self) -> list[Token]:
         text = self.folded.text
         tokens: list[Token] = []
+        append = tokens.append
+        # Page-number lines are skipped; token starts only grow, so walk their sorted spans alongside.
+        spans = self._furniture_folded
+        span_index = 0
+        span_start, span_end = spans[0] if spans else _NO_SPANS
         for match in _TOKEN_RE.finditer(text):
             kind = match.lastgroup
-            start, end = match.start(), match.end()
-            piece = match.group()
-            if self._furniture and kind != "newline" and self._is_furniture(start):
-                continue
-            if kind == "newline":
-                original_at = self.folded.origin[start]
-                if _is_paragraph_break(self.original, original_at):
-                    tokens.append(Token("hard", "\n", start, end))
-            elif kind == "cell":
-                line_start = text.rfind("\n", 0, start) + 1
-                if piece == "|" or text[line_start:start].strip():
-                    tokens.append(Token("hard", "|", start, end))
-            elif kind == "word":
-                tokens.append(Token("word", ocr_key(piece), start, end))
-            elif kind == "num":
-                tokens.append(self._number_token(piece, start, end, tokens))
-            elif kind == "compound":
-                tokens.append(Token("compound", piece, start, end))
-            else:
+            start, end = match.span()
+            if start >= span_start:
+                while start >= span_end:
+                    span_index += 1
+                    span_start, span_end = spans[span_index] if span_index < len(spans) else _NO_SPANS
+                if start >= span_start and kind != "newline":
+                    continue
+            if kind == "word":
+                # Most tokens are words: tuple.__new__ spares the named tuple's Python-level __new__.
+                append(_new_tuple(Token, ("word", ocr_key(match.group()), start, end, None, False)))
+            elif kind == "punct":
+                piece = match.group()
                 next_char = text[end : end + 1]
                 hard = piece in _HARD_PUNCT or (piece == "." and (not next_char or next_char.isspace()))
-                tokens.append(Token("hard" if hard else "punct", piece, start, end))
+                append(Token("hard" if hard else "punct", piece, start, end))
+            elif kind == "num":
+                append(self._number_token(match.group(), start, end, tokens))
+            elif kind == "newline":
+                original_at = self.folded.origin[start]
+                if _is_paragraph_break(self.original, original_at):
+                    append(Token("hard", "\n", start, end))
+            elif kind == "cell":
+                line_start = text.rfind("\n", 0, start) + 1
+                if match.group() == "|" or text[line_start:start].strip():
+                    append(Token("hard", "|", start, end))
+            else:
+                append(Token("compound", match.group(), start, end))
         return tokens
 
     def _number_token(self, piece: str, start: int, end: int, previous: list[Token]) -> Token:
@@ -180,11 +198,16 @@ class ReportText:
         position = bisect.bisect_right(self._hard_positions, index - 1)
         return self._hard_positions[position - 1] + 1 if position else 0
 
+    @cached_property
+    def _all_hard_positions(self) -> list[int]:
+        return [i for i, t in enumerate(self.tokens) if t.kind == "hard"]
+
     def clause_start(self, index: int) -> int:
         """Token index after the last hard boundary (sentence end included) before `index`."""
-        while index > 0 and self.tokens[index - 1].kind != "hard":
-            index -= 1
-        return index
+        if index <= 0:
+            return index
+        position = bisect.bisect_left(self._all_hard_positions, index) - 1
+        return self._all_hard_positions[position] + 1 if position >= 0 else 0
 
     def to_page(self, folded_start: int, folded_end: int) -> tuple[int, int, int]:
         """(0-based page, start, end) in that page's own text for a folded span."""

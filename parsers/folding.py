@@ -31,11 +31,42 @@ def _fold_char(char: str) -> str:
     return "".join(_SPECIAL.get(c, c) for c in kept).lower()
 
 
+class _FoldTable(dict[int, str]):
+    """Code point -> folded text, filled on first sight so str.translate folds in C."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(self) < _MAX_TABLE_CHARS:  # hostile input cannot grow it without bound
+            self[code] = folded
+        return folded
+
+
+class _IrregularTable(dict[int, str | None]):
+    """Code point -> None when it folds to exactly one character (deleted by str.translate), else itself.
+
+    Translating with it leaves "" exactly when folding keeps every offset, so the origin map is range(n).
+    """
+
+    def __missing__(self, code: int) -> str | None:
+        irregular: str | None = None if len(_fold_char(chr(code))) == 1 else chr(code)
+        if len(self) < _MAX_TABLE_CHARS:
+            self[code] = irregular
+        return irregular
+
+
+_MAX_TABLE_CHARS = 65536
+_FOLD_TABLE = _FoldTable()
+_IRREGULAR_TABLE = _IrregularTable()
+
+
 def fold_str(text: str) -> str:
     """The folded view of `text` alone, e.g. "Chứng thư số" -> "chung thu so"."""
-    return "".join(_fold_char(c) for c in text)
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD_TABLE)
 
 
+@lru_cache(maxsize=65536)
 def ocr_key(word: str) -> str:
     """A folded word with OCR lookalike characters normalised ("s6" -> "so"); digit-only words unchanged."""
     if word.isdigit() or not any(c.isalpha() for c in word):
@@ -48,6 +79,7 @@ def ocr_key(word: str) -> str:
 _U_LOOKALIKE_RE = re.compile(r"(?<=[a-z])(?:if|it|ir|iv|w)(?=[a-z])")
 
 
+@lru_cache(maxsize=65536)
 def ocr_skeleton(word: str) -> str:
     """A folded word with multi-letter OCR stand-ins for "ư" reduced to "u" ("chitng", "chimg" -> "chung")."""
     return _U_LOOKALIKE_RE.sub("u", ocr_key(word)).replace("img", "ung")
@@ -78,10 +110,14 @@ class FoldedText:
 
 def fold(text: str) -> FoldedText:
     """Fold `text` and keep the offset map (composed or decomposed input both work)."""
+    folded_text = fold_str(text)
+    # Composed text (what OCR writes) folds character for character: no per-character loop needed.
+    if len(folded_text) == len(text) and (text.isascii() or not text.translate(_IRREGULAR_TABLE)):
+        return FoldedText(original=text, text=folded_text, origin=tuple(range(len(text))))
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        folded = _fold_char(char)
+        folded = _FOLD_TABLE[ord(char)]
         pieces.append(folded)
         origin.extend([index] * len(folded))
     return FoldedText(original=text, text="".join(pieces), origin=tuple(origin))

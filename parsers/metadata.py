@@ -14,6 +14,7 @@ Decisions (also in parsers/README.md):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -137,11 +138,16 @@ def _report_number(header: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+@lru_cache(maxsize=1)
+def _issuer_targets() -> tuple[tuple[str, str], ...]:
+    return tuple((issuer, " ".join(re.findall(r"[a-z0-9]+", fold_str(issuer)))) for issuer in _ISSUERS)
+
+
+@lru_cache(maxsize=4096)  # header lines ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG") recur from report to report
 def _canonical_issuer(text: str) -> str | None:
     folded = " ".join(re.findall(r"[a-z0-9]+", fold_str(text)))
     best: tuple[float, str] | None = None
-    for issuer in _ISSUERS:
-        target = " ".join(re.findall(r"[a-z0-9]+", fold_str(issuer)))
+    for issuer, target in _issuer_targets():
         if len(folded) < len(target) * 0.8:
             continue
         score = fuzz.partial_ratio(target, folded)

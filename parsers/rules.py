@@ -20,6 +20,7 @@ Pattern syntax (parsers/README.md has the analyst's version):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -191,15 +192,16 @@ def _count_values(elements: tuple[Element, ...]) -> tuple[int, int]:
     return low, high
 
 
-def _value_units(elements: tuple[Element, ...]) -> set[str]:
-    units: set[str] = set()
+def iter_elements(elements: tuple[Element, ...]) -> Iterator[Element]:
+    """Every element of a pattern, those inside the branches of choices included."""
     for element in elements:
-        if element.kind == "value":
-            units.add(element.value_unit)
-        elif element.kind == "choice":
-            for choice in element.choices:
-                units |= _value_units(choice)
-    return units
+        yield element
+        for branch in element.choices:
+            yield from iter_elements(branch)
+
+
+def _value_units(elements: tuple[Element, ...]) -> set[str]:
+    return {element.value_unit for element in iter_elements(elements) if element.kind == "value"}
 
 
 def compile_pattern(source: str, unit: Literal["count", "percent"] | None = None) -> Pattern:

@@ -210,7 +210,9 @@ def ocr_page(
     from ocr.preprocess import clean_page, with_options
     from ocr.render import render_page
     from ocr.tables import ocr_page_with_layout
+    from ocr.threads import single_threaded
 
+    single_threaded()  # also on Dask workers, which do not run the local pool's initializer
     if os.environ.get("BAOCAO_TEST_CRASH_PAGE") == f"{item.path.name}:{page}":
         os._exit(70)  # fault injection: lets the tests prove that a dying worker is replaced
     timer = _Timer()

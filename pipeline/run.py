@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -44,6 +43,8 @@ class RunSummary:
     unsupported: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # Seconds per stage, summed over the worker processes; "export" (staging and commit) is the main
+    # process's.
     stage_seconds: dict[str, float] = field(default_factory=dict)
     pages: int = 0
 
@@ -53,8 +54,10 @@ class RunSummary:
 
 
 def _worker_init() -> None:
-    # Tesseract must stay single-threaded inside each worker: parallelism comes from the processes.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    # Tesseract and OpenCV stay single-threaded inside each worker: parallelism comes from the processes.
+    from ocr.threads import single_threaded
+
+    single_threaded()
 
 
 def _results(
@@ -150,7 +153,9 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
                 bar.set_postfix_str(f"{ocr_pages} pages OCR'd, {rate:.2f} pages/s", refresh=False)
 
             for n, result in enumerate(_results(todo, settings, page_done), start=1):
+                t = time.perf_counter()
                 writer.stage(result)
+                _add_seconds(summary, "export", t)
                 r = result.report
                 path = r.source_path
                 errors = sum(p.severity == Severity.ERROR for p in result.problems)
@@ -185,11 +190,17 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
                         r.pages,
                         len(result.kpis),
                     )
+        t = time.perf_counter()
         summary.rows = writer.commit()
+        _add_seconds(summary, "export", t)
     finally:
         writer.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _add_seconds(summary: RunSummary, stage: str, since: float) -> None:
+    summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + time.perf_counter() - since
 
 
 def _empty_file_problem(path: Path) -> Problem:

@@ -112,6 +112,13 @@ def test_vietnamese_letter_and_syllable_helpers() -> None:
     assert not looks_like_vietnamese_syllable("Inter")
 
 
+def test_pipe_at_the_end_of_a_number_is_not_a_digit() -> None:
+    # One-sided evidence: a rule glued to "30" before a comma must not turn the value into 301.
+    assert postprocess_text("đạt 30|, tăng") == "đạt 30|, tăng"
+    assert postprocess_text('0|"') == '0|"'  # found by test_is_idempotent: it once became '01"', then '01'
+    assert postprocess_text("3|.704") == "31.704"  # a separator on the right is evidence
+
+
 _ALPHABET = st.sampled_from(
     list('0123456789OoIlS|., %-/\u2044_`"¬\n\t\u00a0\u200baăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạếờợữỳÐ')
 )

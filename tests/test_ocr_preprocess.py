@@ -7,8 +7,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFont
 
+import ocr.preprocess
 from ocr.preprocess import (
     ADAPTIVE,
     NO_CLEANUP,
@@ -106,6 +109,64 @@ def test_degraded_page_gets_despeckled_and_flattened(page: np.ndarray) -> None:
     assert (cleaned.image < 128).sum() == pytest.approx((page < 128).sum(), rel=0.25)
 
 
+def test_an_a4_page_is_measured_on_a_reduced_copy_with_full_size_results() -> None:
+    # 2,480 px wide, as a 300-DPI A4 scan: measured at half size, specks painted at full size.
+    page = _text_page(_LINES * 2, width=2480)
+    degraded, specks = _photocopy(rotate(page, 1.6), seed=5)
+    assert ocr.preprocess._analyse(degraded).factor == 2
+    quality = measure_quality(degraded)
+    assert quality["letter_height"] == pytest.approx(measure_quality(page)["letter_height"], abs=2)
+    cleaned = clean_page(degraded)
+    assert cleaned.steps[:2] == ["grayscale", "remove-specks"]
+    assert cleaned.skew_degrees == pytest.approx(1.6, abs=0.1)
+    assert abs(estimate_skew(cleaned.image)) <= 0.1
+    assert (cleaned.image < 128).sum() == pytest.approx((page < 128).sum(), rel=0.25)
+    # A speck far from the text and from other specks is paper again; letters are not.
+    text_rows = np.nonzero((rotate(page, 1.6) < 128).any(axis=1))[0]
+    lonely = [
+        (x, y)
+        for x, y in specks
+        if np.abs(text_rows - y).min() > 40
+        and sum(abs(x - a) < 60 and abs(y - b) < 60 for a, b in specks) == 1
+    ]
+    assert lonely
+    unrotated = rotate(cleaned.image, 1.6)  # back to the speck coordinates (within a pixel or two)
+    assert sum(unrotated[y - 1 : y + 2, x - 1 : x + 2].min() > 200 for x, y in lonely) >= 0.9 * len(lonely)
+
+
+def test_many_specks_are_painted_the_same_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    degraded, _ = _photocopy(_text_page(width=2480), seed=7)
+    analysis = ocr.preprocess._analyse(degraded)
+    assert analysis.speck_component.sum() > 100
+    one_by_one = degraded.copy()
+    analysis.paint_specks(one_by_one, analysis.background)
+    monkeypatch.setattr(ocr.preprocess, "_MAX_SPECK_BOXES", 0)
+    in_one_pass = degraded.copy()
+    analysis.paint_specks(in_one_pass, analysis.background)
+    assert not np.array_equal(one_by_one, degraded)
+    assert np.array_equal(one_by_one, in_one_pass)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 255), min_size=1, max_size=400), st.integers(0, 3))
+def test_histogram_statistics_equal_numpy_and_opencv(values: list[int], spread: int) -> None:
+    sample = np.array(values, dtype=np.uint8) >> spread  # also samples crowded into a few levels
+    hist = np.bincount(sample, minlength=256).astype(np.float64)
+    levels = np.arange(256, dtype=np.float64)
+    assert ocr.preprocess._weighted_median(levels, hist) == float(np.median(sample))
+    opencv, _ = cv2.threshold(sample.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    ours = ocr.preprocess._otsu(hist)
+
+    def between_class_variance(threshold: float) -> float:
+        dark, light = sample[sample > threshold], sample[sample <= threshold]
+        if not dark.size or not light.size:
+            return 0.0
+        return dark.size * light.size / sample.size**2 * (float(dark.mean()) - float(light.mean())) ** 2
+
+    # The same split as OpenCV's; where two splits tie, either may be taken.
+    assert between_class_variance(ours) == pytest.approx(between_class_variance(opencv), rel=1e-9, abs=1e-9)
+
+
 def test_small_text_is_upscaled() -> None:
     small = _text_page(font_px=26, width=1100)  # a 12-pt page scanned at ~150 DPI
     cleaned = clean_page(small)
@@ -128,8 +189,6 @@ def test_page_turned_sideways_is_put_upright(page: np.ndarray, turns: int, fix: 
 
 
 def test_upright_page_skips_orientation_detection(page: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ocr.preprocess
-
     def fail(*_: object, **__: object) -> tuple[int, float]:
         raise AssertionError("OSD must not run on an upright page")
 

@@ -93,6 +93,7 @@ def test_pdf_pages_render_one_at_a_time_at_the_requested_dpi(tmp_path: Path) -> 
     pages = render_pages(path, dpi=100)
     first = next(pages)  # a generator: page 2 is not rendered yet
     assert first.size == (200, 100)
+    assert first.mode == "L"  # rendered grey by poppler: OCR needs nothing else
     assert [page.size for page in pages] == [(200, 100)]
 
 

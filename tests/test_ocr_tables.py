@@ -279,3 +279,165 @@ def test_table_page_of_the_real_report_reads_near_prose_accuracy() -> None:
     page = ocr_page_with_layout(gray)
     # Measured 0.5-0.8% as ocr/preprocess.py evolved (plain ocr_image: 22%); 2% leaves a margin.
     assert _cer(page.text, truth) < 0.02
+
+
+# find_tables looks at reduced copies of a large page first and runs the full-resolution algorithm
+# only around the candidates it finds there; the result must be what that algorithm gives on the
+# whole page (what find_tables does below 2 Mpx), rule masks and erased pixels included.
+
+_PROSE = "Thực hiện Công văn số 1795/SKHĐT-TH ngày 02/6/2022 của Sở Kế hoạch và Đầu tư"
+# On an A4 page at 300 DPI: a grid with a merged row, a small one (screened at full resolution with
+# the lenient ink before any paper colour), and one on the page's bottom and side edges.
+_Grids = tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]  # (row edges, column edges) of each
+_A4_GRIDS: _Grids = (
+    ((400, 560, 900, 1060, 1400), (150, 500, 1500, 2330)),
+    ((1700, 1900, 2100), (300, 1300, 2200)),
+    ((3100, 3300, 3507), (0, 1200, 2479)),
+)
+
+
+def _a4_page(paper: int, grids: _Grids, size: tuple[int, int] = (2480, 3508)) -> np.ndarray:
+    image = Image.new("L", size, paper)
+    draw = ImageDraw.Draw(image)
+    font = _font(42)
+    for rows, columns in grids:
+        _draw_grid(draw, rows, columns, merged_row=1 if len(rows) > 3 else None)
+    for y in range(120, size[1] - 80, 66):
+        grid = next(((rows, columns) for rows, columns in grids if rows[0] - 60 <= y <= rows[-1]), None)
+        if grid is None:
+            draw.text((200, y), _PROSE, font=font, fill=INK)
+            continue
+        rows, columns = grid
+        for left, right in itertools.pairwise(columns):
+            if right - left > 250 and all(abs(y - r) > 15 and abs(y + 45 - r) > 15 for r in rows):
+                draw.text((left + 20, y), "Số liệu 30.704", font=font, fill=INK)
+    return np.array(image)
+
+
+def _full_resolution_tables(gray: np.ndarray) -> list[Table]:
+    from ocr.tables import _Page, _Scale, _tables_in_windows
+
+    height, width = gray.shape
+    return _tables_in_windows(_Page(gray), _Scale.of(height, width), [(0, 0, width, height)], None)
+
+
+def _assert_same_tables(tables: list[Table], expected: list[Table]) -> None:
+    assert tables == expected  # bounds, edges, cells and rule_origin; rule_mask is not compared
+    for table, other in zip(tables, expected, strict=True):
+        assert np.array_equal(table.rule_mask, other.rule_mask)
+
+
+@pytest.mark.parametrize("scanned", [False, True])
+def test_find_tables_on_an_a4_page_gives_the_full_resolution_result(scanned: bool) -> None:
+    gray = _a4_page(255, _A4_GRIDS)
+    if scanned:  # grey paper, lamp gradient, grain, JPEG, skew and an odd size
+        gray = _skewed(_a4_page(PAPER, _A4_GRIDS, size=(2481, 3509)), degrees=0.2)
+        gray = _scanned(gray, seed=3, noise=8.0)
+
+    tables = find_tables(gray)
+
+    assert [(table.rows, table.columns) for table in tables] == [(4, 3), (2, 2), (2, 2)]
+    full = _full_resolution_tables(gray)
+    _assert_same_tables(tables, full)
+    assert np.array_equal(remove_rules(gray, tables), remove_rules(gray, full))
+
+
+def test_find_tables_on_an_a4_page_without_a_table_needs_no_paper_colour() -> None:
+    from ocr.tables import _find_tables, _Page
+
+    image = Image.fromarray(_a4_page(255, ()))
+    draw = ImageDraw.Draw(image)
+    draw.line([(900, 700), (1600, 700)], fill=INK, width=3)  # under a title
+    draw.line([(1500, 3300), (2200, 3300)], fill=RULE, width=2)  # for a signature
+    gray = np.array(image)
+    page = _Page(gray)
+
+    assert _find_tables(page) == [] == _full_resolution_tables(gray)
+    assert "paper" not in vars(page)  # no page-level quantity was computed
+    scanned = _scanned(gray, seed=1, noise=4.0)
+    assert find_tables(scanned) == [] == _full_resolution_tables(scanned)
+
+
+def _staggered_grid() -> np.ndarray:
+    """A grid whose rules are 4 px dashes, the two rows (columns) of a rule offset by 4 px: no run
+    is as long as a rule at full resolution, but pooling two rows (columns) joins them up."""
+    gray = np.full((3508, 2480), 255, dtype=np.uint8)
+    rows, columns = (800, 950, 1100, 1250), (400, 1000, 1600)
+    dashes = (np.arange(3508) // 4) % 2 == 0
+    for y in rows:
+        gray[y, columns[0] : columns[-1]][dashes[columns[0] : columns[-1]]] = RULE
+        gray[y + 1, columns[0] : columns[-1]][~dashes[columns[0] : columns[-1]]] = RULE
+    for x in columns:
+        gray[rows[0] : rows[-1], x][dashes[rows[0] : rows[-1]]] = RULE
+        gray[rows[0] : rows[-1], x + 1][~dashes[rows[0] : rows[-1]]] = RULE
+    return gray
+
+
+def test_candidates_that_only_the_pooling_joined_up_are_dropped_before_the_paper_colour() -> None:
+    from ocr.tables import _candidates, _find_tables, _Page, _Scale
+
+    gray = _staggered_grid()
+    page = _Page(gray)
+    candidates = _candidates(page.lenient_ink_padded, _Scale.of(*gray.shape), gray.shape)
+    assert candidates is not None and candidates.boxes  # the reduced copy shows a grid
+
+    assert _find_tables(page) == [] == _full_resolution_tables(gray)
+    assert "paper" not in vars(page)
+
+
+@pytest.mark.parametrize("vertical_bar", [True, False])
+def test_a_grid_of_horizontal_rules_only_is_a_table_only_if_the_page_has_a_vertical_rule(
+    vertical_bar: bool,
+) -> None:
+    """The full-resolution algorithm finds no table on a page without any vertical rule piece, and
+    an open-sided one from close horizontal rules when one is anywhere: outside every window."""
+    image = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(image)
+    for index in range(8):
+        draw.line([(400, 1000 + 15 * index), (2000, 1000 + 15 * index)], fill=RULE, width=3)
+    if vertical_bar:
+        draw.line([(2300, 2000), (2300, 2600)], fill=RULE, width=4)
+    gray = np.array(image)
+
+    tables = find_tables(gray)
+
+    assert len(tables) == (1 if vertical_bar else 0)
+    _assert_same_tables(tables, _full_resolution_tables(gray))
+
+
+def test_median_and_grain_from_the_histogram_are_numpy_s() -> None:
+    from ocr.tables import _median_and_grain
+
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 3, 1000, 1001, 54_000):
+        for sample in (
+            rng.integers(0, 256, size),
+            np.minimum(rng.exponential(3, size), 255),
+            np.where(rng.random(size) < 0.9, 0, rng.integers(0, 256, size)),
+        ):
+            sample = sample.astype(np.uint8)
+            values = sample.astype(np.float32)
+            median = float(np.median(values))
+            assert _median_and_grain(sample) == (median, 1.4826 * float(np.median(np.abs(values - median))))
+
+
+def test_components_labelled_band_by_band_are_opencv_s() -> None:
+    from ocr.tables import _components
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        height, width = (int(v) for v in rng.integers(1, 200, 2))
+        mask = np.zeros((height, width), dtype=np.uint8)
+        for _ in range(int(rng.integers(0, 10))):  # rules of various thickness, some broken
+            y, x = int(rng.integers(0, height)), int(rng.integers(0, width))
+            mask[y : y + int(rng.integers(1, 6)), x : x + int(rng.integers(1, width + 1))] = 1
+            mask[y : y + int(rng.integers(1, height + 1)), x : x + int(rng.integers(1, 6))] = 1
+        if trial % 2:
+            mask |= (rng.random((height, width)) < 0.02).astype(np.uint8)
+        count, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for across_rows in (True, False):
+            banded = _components(mask, across_rows=across_rows)
+            assert banded[0] == count
+            assert sorted(zip(banded[1][1:].tolist(), banded[2][1:].tolist(), strict=True)) == sorted(
+                zip(stats[1:].tolist(), centroids[1:].tolist(), strict=True)
+            )

@@ -43,6 +43,15 @@ def test_rebuilds_line_breaks_from_the_tsv() -> None:
     assert [word.line for word in page.words] == [0] * 6 + [1] * 8
 
 
+def test_words_keep_page_coordinates_when_the_empty_rows_are_cropped_away() -> None:
+    line = np.array(_render(["Sở Thông tin và Truyền thông"]))
+    page = np.full((1400, line.shape[1]), 255, dtype=np.uint8)
+    page[900 : 900 + line.shape[0]] = line  # 900 blank rows above the text, ~400 below
+    alone, placed = ocr_image(line), ocr_image(page)
+    assert placed.text == alone.text == "Sở Thông tin và Truyền thông"
+    assert [(w.left, w.top) for w in placed.words] == [(w.left, w.top + 900) for w in alone.words]
+
+
 def test_blank_page_gives_no_words() -> None:
     page = ocr_image(Image.new("L", (300, 200), 255))
     assert page.text == ""
