@@ -1,9 +1,9 @@
 """One thread per worker process for the native libraries the OCR stages call.
 
 baocao's parallelism comes from worker processes, one per core. Tesseract (OpenMP) and OpenCV (its own
-thread pool) would otherwise each start a thread per core inside every worker, and the threads of two
-workers fight for the same cores: Tesseract runs markedly slower that way (the reason OCRmyPDF sets
-OMP_THREAD_LIMIT too).
+thread pool) would otherwise each start a thread per core inside every worker, and the threads of the
+workers would fight for the same cores (the reason OCRmyPDF sets OMP_THREAD_LIMIT too). ocr/tesseract.py
+also sets the Tesseract limit on every call, for callers outside the pipeline.
 """
 
 from __future__ import annotations
