@@ -66,6 +66,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("page", pa.int32()),
             ("evidence", _str),
             ("confidence", pa.float64()),
+            ("qualifier", _str),
+            ("level", _str),
         ]
     ),
     "pages": pa.schema(

@@ -359,6 +359,8 @@ def finish_document(plan: DocumentPlan, settings: RunSettings) -> DocumentResult
                     page=m.page,
                     evidence=m.evidence,
                     confidence=_value_confidence(m, by_page[m.page]),
+                    qualifier=m.qualifier,
+                    level=m.level,
                 )
             )
         except ValueError as exc:

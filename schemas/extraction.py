@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.models import PeriodType, Scope, Severity, Unit
+from schemas.models import Level, PeriodType, Qualifier, Scope, Severity, Unit
 
 
 class ReportMetadata(BaseModel):
@@ -36,6 +36,8 @@ class KpiMatch(BaseModel):
     evidence: str = Field(min_length=1)
     score: float = Field(ge=0, le=1, description="how well the wording matched the rule")
     rule: str = Field(description="id of the rule that matched")
+    qualifier: Qualifier = Qualifier.EXACT
+    level: Level | None = None
 
 
 class Finding(BaseModel):

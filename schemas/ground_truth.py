@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.models import PeriodType, Scope, Unit
+from schemas.models import Level, PeriodType, Qualifier, Scope, Unit
 
 
 class TruthMetadata(BaseModel):
@@ -33,6 +33,8 @@ class TruthKpi(BaseModel):
     scope: Scope
     page: int = Field(ge=1)
     snippet: str = Field(description="text near the value on that page, for humans and for locating it")
+    qualifier: Qualifier = Qualifier.EXACT
+    level: Level | None = None
 
 
 class GroundTruth(BaseModel):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from schemas.kpi_codes import KPI_CODES
 
 # Bump on any change to a column's name, dtype or meaning; stored in every Parquet file's metadata.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class PeriodType(StrEnum):
@@ -28,6 +28,23 @@ class Unit(StrEnum):
 class Scope(StrEnum):
     PERIOD = "period"
     CUMULATIVE = "cumulative"
+
+
+class Qualifier(StrEnum):
+    """How the printed figure relates to the true one (taxonomy 1.1)."""
+
+    EXACT = "exact"
+    APPROX = "approx"  # "khoảng", "gần", "xấp xỉ", rounded figures in ngàn/nghìn/triệu
+    OVER = "over"  # "trên", "hơn"
+    UNDER = "under"  # "dưới", "chưa đến"
+
+
+class Level(StrEnum):
+    """The one administrative level a figure counts; null on a record means the whole province."""
+
+    PROVINCE_AGENCIES = "province_agencies"  # "cấp tỉnh", "các sở, ban, ngành"
+    DISTRICT = "district"
+    COMMUNE = "commune"
 
 
 class ReportStatus(StrEnum):
@@ -90,6 +107,8 @@ class KpiRecord(_Record):
     page: int = Field(ge=1, description="1-based page the value was read from")
     evidence: str = Field(min_length=1, description="the text snippet the value came from")
     confidence: float = Field(ge=0, le=1)
+    qualifier: Qualifier = Field(Qualifier.EXACT, description="exact / approx / over / under (1.1)")
+    level: Level | None = Field(None, description="one level only; null: the whole province (1.1)")
 
     @field_validator("kpi")
     @classmethod
