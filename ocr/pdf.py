@@ -12,13 +12,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocr.postprocess import is_vietnamese_letter
 from schemas.errors import (
     CorruptPdfError,
     EncryptedPdfError,
     MissingDependencyError,
     ZeroPagePdfError,
 )
+from vietnamese.letters import is_vietnamese_letter
 
 __all__ = ["PdfInfo", "has_usable_text_layer", "pdf_info", "text_layer"]
 

@@ -10,12 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = [
-    "fold_accents",
-    "is_vietnamese_letter",
-    "looks_like_vietnamese_syllable",
-    "postprocess_text",
-]
+from vietnamese.syllables import looks_like_syllable
+
+__all__ = ["postprocess_text"]
 
 # Characters that are invisible but break words and regexes: zero-width space/joiners, word joiner,
 # BOM, soft hyphen (a soft hyphen is only a line-break hint, never a real character of the text).
@@ -59,15 +56,6 @@ _SPACE_BEFORE_PERCENT = re.compile(r"(\d) +%(?! *\d)")
 # Line ends with a letter immediately followed by '-', and the next line starts with a letter.
 _HYPHEN_AT_END = re.compile(r"([^\W\d_]+)-$")
 _LETTER_AT_START = re.compile(r"^([^\W\d_]+)")
-
-_VIETNAMESE_SYLLABLE = re.compile(
-    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
-    r"(?:[aeiouy]{1,3})"
-    r"(?:ch|ng|nh|[cmnptiouy])?",
-)
-_VIETNAMESE_VOWELS = "aăâeêioôơuưy"
-# Combining marks Vietnamese uses: the five tones plus breve, circumflex and horn.
-_VIETNAMESE_MARKS = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323", "\u0306", "\u0302", "\u031b"}
 
 
 def postprocess_text(text: str) -> str:
@@ -120,33 +108,7 @@ def _join_hyphenated_lines(lines: list[str]) -> list[str]:
 
 
 def _both_syllables(left: str, right: str) -> bool:
-    return looks_like_vietnamese_syllable(left) and looks_like_vietnamese_syllable(right)
-
-
-def looks_like_vietnamese_syllable(word: str) -> bool:
-    """True when `word`, accents removed, has the shape of one Vietnamese syllable ("nghiệp", "tin")."""
-    return bool(_VIETNAMESE_SYLLABLE.fullmatch(fold_accents(word).lower()))
-
-
-def fold_accents(text: str) -> str:
-    """Remove all diacritics ('Đổi' -> 'Doi'); a local helper because ocr/ must not import parsers/."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def is_vietnamese_letter(char: str) -> bool:
-    """True for a-z, đ and the Vietnamese vowels with their diacritics, in either case."""
-    if char.isascii():
-        return char.isalpha()
-    lower = unicodedata.normalize("NFD", char.lower())
-    if lower == "đ":
-        return True
-    base, marks = lower[0], lower[1:]
-    if base not in "aeiouy" or len(marks) > 2 or not all(m in _VIETNAMESE_MARKS for m in marks):
-        return False
-    shape_marks = "".join(m for m in marks if m in "\u0306\u0302\u031b")  # breve, circumflex, horn
-    composed_vowel = unicodedata.normalize("NFC", base + shape_marks)
-    return composed_vowel in _VIETNAMESE_VOWELS
+    return looks_like_syllable(left) and looks_like_syllable(right)
 
 
 def _fix_numbers(line: str) -> str:

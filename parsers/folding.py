@@ -1,9 +1,9 @@
-"""Accent folding with a map back to the original text.
+"""Accent folding with a map back to the original text, and the OCR look-alikes the matcher forgives.
 
-Rules and keywords are compared on a folded view (lower case, tone and vowel marks removed, đ -> d) so
-that OCR output with lost or wrong diacritics still matches. Every folded character remembers which
-original character it came from, so a match found in the folded view can be reported with offsets and
-an evidence snippet from the text as printed.
+Rules and keywords are compared on a folded view (vietnamese.folding: lower case, tone and vowel marks
+removed, đ -> d; `fold_str` is that fold) so that OCR output with lost or wrong diacritics still matches.
+Every folded character remembers which original character it came from, so a match found in the folded
+view can be reported with offsets and an evidence snippet from the text as printed.
 """
 
 from __future__ import annotations
@@ -13,32 +13,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Letters that NFD does not decompose but that carry a Vietnamese mark.
-_SPECIAL = {"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ơ": "o", "ư": "u", "Ơ": "o", "Ư": "u"}
+from vietnamese.folding import FOLD_TABLE, fold_char
+from vietnamese.folding import fold as fold_str
+
+__all__ = ["FoldedText", "fold", "fold_str", "ocr_key", "ocr_skeleton"]
 
 # Characters the eng-trained OCR substitutes for marked Vietnamese letters inside words ("chimg thu s6",
 # "Tw do"): mapped only for comparisons of words that contain letters, never inside numbers.
 _OCR_LOOKALIKES = str.maketrans({"6": "o", "0": "o", "w": "u"})
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    if char in _SPECIAL:
-        return _SPECIAL[char]
-    # NFKD also splits OCR ligatures ("ﬁ" -> "fi") so folded words compare letter by letter.
-    decomposed = unicodedata.normalize("NFKD", char)
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return "".join(_SPECIAL.get(c, c) for c in kept).lower()
-
-
-class _FoldTable(dict[int, str]):
-    """Code point -> folded text, filled on first sight so str.translate folds in C."""
-
-    def __missing__(self, code: int) -> str:
-        folded = _fold_char(chr(code))
-        if len(self) < _MAX_TABLE_CHARS:  # hostile input cannot grow it without bound
-            self[code] = folded
-        return folded
 
 
 class _IrregularTable(dict[int, str | None]):
@@ -48,22 +30,14 @@ class _IrregularTable(dict[int, str | None]):
     """
 
     def __missing__(self, code: int) -> str | None:
-        irregular: str | None = None if len(_fold_char(chr(code))) == 1 else chr(code)
+        irregular: str | None = None if len(fold_char(chr(code))) == 1 else chr(code)
         if len(self) < _MAX_TABLE_CHARS:
             self[code] = irregular
         return irregular
 
 
 _MAX_TABLE_CHARS = 65536
-_FOLD_TABLE = _FoldTable()
 _IRREGULAR_TABLE = _IrregularTable()
-
-
-def fold_str(text: str) -> str:
-    """The folded view of `text` alone, e.g. "Chứng thư số" -> "chung thu so"."""
-    if text.isascii():
-        return text.lower()
-    return text.translate(_FOLD_TABLE)
 
 
 @lru_cache(maxsize=65536)
@@ -117,7 +91,7 @@ def fold(text: str) -> FoldedText:
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        folded = _FOLD_TABLE[ord(char)]
+        folded = FOLD_TABLE[ord(char)]
         pieces.append(folded)
         origin.extend([index] * len(folded))
     return FoldedText(original=text, text="".join(pieces), origin=tuple(origin))

@@ -11,28 +11,23 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from schemas.errors import EmptyInputError, TextDecodeError
-
-# --- Unicode building blocks -------------------------------------------------------------------------
-
-GRAVE, HOOK, TILDE, ACUTE, DOT = "\u0300", "\u0309", "\u0303", "\u0301", "\u0323"
-# The order the TCVN3 table lists tones in (huyền, hỏi, ngã, sắc, nặng).
-TONES = (GRAVE, HOOK, TILDE, ACUTE, DOT)
-_TONE_SET = frozenset(TONES)
-
-VOWEL_BASES = "aăâeêioôơuưy"
-LOWER_LETTERS = (
-    list(VOWEL_BASES)
-    + [unicodedata.normalize("NFC", base + tone) for base in VOWEL_BASES for tone in TONES]
-    + ["đ"]
+from vietnamese.letters import (
+    ACUTE,
+    DOT,
+    GRAVE,
+    HOOK,
+    LOWER_LETTERS,
+    TILDE,
+    TONES,
+    VIETNAMESE_LETTERS,
+    split_tone,
 )
-# Every Vietnamese letter with a diacritic (134 = 67 per case) plus the 12 bare vowels of each case.
-VIETNAMESE_LETTERS = frozenset(LOWER_LETTERS + [c.upper() for c in LOWER_LETTERS])
+from vietnamese.syllables import is_vietnamese_syllable
 
 
 def _compose(base: str, tone: str) -> str:
@@ -230,19 +225,11 @@ def unicode_to_tcvn3(text: str) -> bytes:
 
 def _tcvn_decomposed(char: str) -> bytes:
     """A letter with no precomposed code: base letter code followed by a VN1 combining tone."""
-    base, tone = _split_tone(char)
+    base, tone = split_tone(char)
     if tone and tone in _TCVN_TONE_BYTES and (base.isascii() or base in _TCVN_ENCODE):
         base_code = ord(base) if base.isascii() else _TCVN_ENCODE[base]
         return bytes([base_code, _TCVN_TONE_BYTES[tone]])
     raise ValueError(f"TCVN3 has no code for {char!r} (U+{ord(char):04X})")
-
-
-def _split_tone(char: str) -> tuple[str, str]:
-    """'ầ' -> ('â', GRAVE); letters without a tone -> (char, '')."""
-    decomposed = unicodedata.normalize("NFD", char)
-    tones = "".join(c for c in decomposed if c in _TONE_SET)
-    base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_SET))
-    return base, tones
 
 
 # --- VNI-Windows -------------------------------------------------------------------------------------
@@ -260,7 +247,7 @@ _VNI_Y_DOT = 0xEE
 
 def _vni_lower_sequence(letter: str) -> bytes:
     """VNI bytes of one lowercase Vietnamese letter."""
-    base, tone = _split_tone(letter)
+    base, tone = split_tone(letter)
     if base == "i" and tone:
         return bytes([_VNI_I[tone]])
     if base == "y" and tone == DOT:
@@ -345,7 +332,7 @@ def unicode_to_cp1258(text: str) -> bytes:
             continue
         except UnicodeEncodeError:
             pass
-        base, tone = _split_tone(char)
+        base, tone = split_tone(char)
         try:
             out.extend(base.encode("cp1258") + tone.encode("cp1258"))
         except UnicodeEncodeError:
@@ -354,81 +341,6 @@ def unicode_to_cp1258(text: str) -> bytes:
 
 
 # --- How Vietnamese does a text look? ----------------------------------------------------------------
-
-# Longest first, so "ngh" is tried before "ng" (a shorter onset is tried when the longer one fails).
-_ONSETS = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", *"bcdđghklmnprstvx", "")
-_CODAS = ("", "ch", "ng", "nh", "c", "m", "n", "p", "t")
-_STOP_CODAS = frozenset(("c", "ch", "p", "t"))
-# Vowel groups that may end the syllable or take a final consonant, those that need a final consonant,
-# and those that already end in a glide and so take none.
-_OPEN_OR_CLOSED = frozenset(["a", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "oa", "oe", "uê", "uy"])
-# y on its own is a spelling of i used after a few onsets only (lý, kỹ, mỹ, quý, ý; never "trý").
-_ONSETS_BEFORE_LONE_Y = frozenset(["", "h", "k", "l", "m", "n", "qu", "s", "t", "v"])
-_CLOSED_ONLY = frozenset(["ă", "â", "oă", "uâ", "iê", "yê", "uô", "ươ", "uyê"])
-# fmt: off
-_GLIDE_ENDED = frozenset([
-    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iu", "oi", "ôi", "ơi", "ua", "ui", "ưa", "ưi",
-    "ưu", "ươi", "ươu", "iêu", "yêu", "uôi", "oai", "oay", "oao", "oeo", "uây", "uya", "uyu", "uơ",
-])
-# fmt: on
-_SHAPED_VOWELS = "ăâêôơư"
-# Both "hoà" and "hòa" spellings are in use for these open groups.
-_EITHER_TONE_POSITION = frozenset(("oa", "oe", "uy"))
-
-
-def _tone_positions(vowels: str, has_coda: bool) -> tuple[int, ...]:
-    """Where in the vowel group Vietnamese spelling puts the tone mark."""
-    shaped = [i for i, c in enumerate(vowels) if c in _SHAPED_VOWELS]
-    if shaped:
-        return (shaped[-1],)  # the vowel with a shape mark (ơ in ươ)
-    if has_coda or len(vowels) == 1:
-        return (len(vowels) - 1,)
-    if vowels in _EITHER_TONE_POSITION:
-        return (0, 1)
-    return (1,) if len(vowels) == 3 else (0,)
-
-
-@functools.lru_cache(maxsize=65536)  # words repeat: a report has a few thousand distinct ones
-def is_vietnamese_syllable(word: str) -> bool:
-    """Whether word (one syllable, any case) is spelled like a Vietnamese syllable: onset, vowel group,
-    final consonant, at most one tone mark, on the vowel where it belongs, and only sắc/nặng before a
-    final c, ch, p or t."""
-    letters = unicodedata.normalize("NFC", word.lower())
-    tone = ""
-    tone_index = -1
-    bases = []
-    for index, char in enumerate(letters):
-        base, char_tone = _split_tone(char)
-        if char_tone:
-            if tone or len(char_tone) > 1 or base not in VIETNAMESE_LETTERS:
-                return False
-            tone, tone_index = char_tone, index
-        if len(base) != 1:
-            return False  # a mark NFC could not attach: not a Vietnamese letter
-        bases.append(base)
-    toneless = "".join(bases)
-    for onset in _ONSETS:
-        if not toneless.startswith(onset):
-            continue
-        rest = toneless[len(onset) :]
-        for coda in _CODAS:
-            if not rest.endswith(coda) or len(rest) == len(coda):
-                continue
-            vowels = rest[: len(rest) - len(coda)]
-            if coda:
-                fits = vowels in _OPEN_OR_CLOSED or vowels in _CLOSED_ONLY
-            elif vowels == "y":
-                fits = onset in _ONSETS_BEFORE_LONE_Y
-            else:
-                fits = vowels in _OPEN_OR_CLOSED or vowels in _GLIDE_ENDED
-            # "qu" already carries the w-glide, so a second one (quoa, quue) is not Vietnamese.
-            if not fits or (onset == "qu" and vowels[0] in "ou"):
-                continue
-            if tone and tone_index - len(onset) not in _tone_positions(vowels, bool(coda)):
-                continue
-            return not (coda in _STOP_CODAS and tone not in ("", ACUTE, DOT))
-    return False
-
 
 _EDGE_PUNCTUATION = "".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum()) + "“”‘’–—…•«»"
 _ALLOWED_SYMBOLS = frozenset(_EDGE_PUNCTUATION) | frozenset("°№")

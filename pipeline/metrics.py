@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from parsers.folding import fold_str
+from vietnamese.folding import fold
 
 VALUE_TOLERANCE = 1e-9
 
@@ -144,7 +144,7 @@ def syllable_score(output: str, truth: str) -> SyllableScore:
             continue  # extra output syllables are already counted by CER/WER
         if i is not None and out[i] == ref[j]:
             correct += 1
-        elif i is not None and fold_str(out[i]) == fold_str(ref[j]):
+        elif i is not None and fold(out[i]) == fold(ref[j]):
             diacritic += 1
         else:
             other += 1

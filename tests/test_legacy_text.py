@@ -18,10 +18,7 @@ from hypothesis import strategies as st
 
 import pipeline.legacy_text as legacy_text
 from pipeline.legacy_text import (
-    LOWER_LETTERS,
-    VIETNAMESE_LETTERS,
     decode_vietnamese_text,
-    is_vietnamese_syllable,
     tcvn3_to_unicode,
     unicode_to_cp1258,
     unicode_to_tcvn3,
@@ -29,6 +26,8 @@ from pipeline.legacy_text import (
     vni_to_unicode,
 )
 from schemas.errors import EmptyInputError, TextDecodeError
+from vietnamese.letters import LOWER_LETTERS, VIETNAMESE_LETTERS
+from vietnamese.syllables import is_vietnamese_syllable
 
 DATA = Path(__file__).parent / "data" / "legacy"
 PARAGRAPH = (DATA / "report-paragraph.utf8.txt").read_text(encoding="utf-8")
@@ -37,7 +36,7 @@ PARAGRAPH_TCVN_SAFE = PARAGRAPH.replace("“", '"').replace("”", '"').replace(
 REPORT = Path("/work/shared/corpus/report-2021-q1-clean.txt")
 
 TCVN_PUNCTUATION_CAPITALS = "ẶỊÒỎÕÓỌỘ"
-ALL_LETTERS = LOWER_LETTERS + [letter.upper() for letter in LOWER_LETTERS]
+ALL_LETTERS = [*LOWER_LETTERS, *(letter.upper() for letter in LOWER_LETTERS)]
 UNICODE_NAMES = {"utf-8", "utf-8-sig", "utf-16", "utf-32", "utf-16-le", "utf-16-be"}
 ENCODING_NAMES = (
     UNICODE_NAMES

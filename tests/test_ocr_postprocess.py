@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocr.postprocess import is_vietnamese_letter, looks_like_vietnamese_syllable, postprocess_text
+from ocr.postprocess import postprocess_text
+from vietnamese.letters import is_vietnamese_letter
+from vietnamese.syllables import looks_like_syllable
 
 
 @pytest.mark.parametrize(
@@ -107,9 +109,9 @@ def test_composes_decomposed_vietnamese() -> None:
 def test_vietnamese_letter_and_syllable_helpers() -> None:
     assert all(is_vietnamese_letter(ch) for ch in "aăâeêioôơuưyđĐẠẶẬỆỘỢỰỸÒz")
     assert not any(is_vietnamese_letter(ch) for ch in "ëûµñç«")
-    assert looks_like_vietnamese_syllable("nghiệp")
-    assert looks_like_vietnamese_syllable("Chuyển")
-    assert not looks_like_vietnamese_syllable("Inter")
+    assert looks_like_syllable("nghiệp")
+    assert looks_like_syllable("Chuyển")
+    assert not looks_like_syllable("Inter")
 
 
 def test_pipe_at_the_end_of_a_number_is_not_a_digit() -> None:

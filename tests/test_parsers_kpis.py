@@ -3,7 +3,6 @@ real 2021 report (tests/data/parsers/report-2021-q1-excerpt.txt, trimmed from th
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from parsers.document import is_appendix_heading
 from parsers.kpis import extract_kpis
 from parsers.metadata import parse_metadata
 from schemas.extraction import KpiMatch
+from vietnamese.folding import strip_marks
 
 DATA = Path(__file__).parent / "data" / "parsers"
 
@@ -52,12 +52,6 @@ REAL_REPORT_TRUTH: dict[str, tuple[float, str]] = {
 }
 
 
-def strip_accents(text: str) -> str:
-    """The text as an accent-free keyboard or a diacritic-blind OCR would give it (case kept)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def values(pages: list[str]) -> dict[str, float]:
     return {m.kpi: m.value for m in extract_kpis(pages)}
 
@@ -80,7 +74,7 @@ def test_real_report_yields_exactly_the_31_truth_values(real_report: str) -> Non
 
 
 def test_real_report_accent_free_yields_the_same_values(real_report: str) -> None:
-    assert values([strip_accents(real_report)]) == {k: v for k, (v, _) in REAL_REPORT_TRUTH.items()}
+    assert values([strip_marks(real_report)]) == {k: v for k, (v, _) in REAL_REPORT_TRUTH.items()}
 
 
 def test_real_report_offsets_point_at_the_printed_number(real_report: str) -> None:
@@ -126,7 +120,7 @@ def test_document_rules(text: str, expected: dict[str, float]) -> None:
     [
         CERT + "thu hồi 47 chứng thư số, cấp mới 92 chứng thư số, nâng tổng số 2.218 chứng thư số "
         "(467 chứng thư số tổ chức; 1.751 chứng thư số cá nhân (1.716 USB, 35 SIM PKI).",
-        strip_accents(
+        strip_marks(
             CERT + "thu hồi 47 chứng thư số, cấp mới 92 chứng thư số, nâng tổng số 2.218 chứng thư số "
             "(467 chứng thư số tổ chức; 1.751 chứng thư số cá nhân (1.716 USB, 35 SIM PKI)."
         ),
@@ -205,7 +199,7 @@ DOSSIERS_EXPECTED = {
 
 def test_dossier_rules_clean_and_accent_free() -> None:
     assert values([DOSSIERS_REAL]) == DOSSIERS_EXPECTED
-    assert values([strip_accents(DOSSIERS_REAL)]) == DOSSIERS_EXPECTED
+    assert values([strip_marks(DOSSIERS_REAL)]) == DOSSIERS_EXPECTED
 
 
 def test_dossier_rules_reversed_wording_and_eng_ocr() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 
 from parsers import dates
 from parsers.document import ReportText
-from parsers.folding import _fold_char, fold, fold_str
+from parsers.folding import fold, fold_str
 from parsers.kpis import (
     _NOISE_PUNCT,
     _STRONG_PUNCT,
@@ -32,6 +31,7 @@ from parsers.kpis import (
     word_similarity,
 )
 from parsers.rules import Element, KpiRule, Pattern, load_rules
+from vietnamese.folding import fold_char, strip_char
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -207,7 +207,7 @@ def _corrupt(text: str, rng: random.Random) -> str:
     for char in text:
         roll = rng.random()
         if roll < 0.15:
-            char = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+            char = strip_char(char)
         elif roll < 0.2:
             char = {"ư": "w", "ơ": "o", "ô": "6", "o": "0", "ứ": "if"}.get(char, char)
         out.append(char)
@@ -335,7 +335,7 @@ def test_phrase_filters_agree_with_a_scan() -> None:
 @given(st.text(max_size=80))
 def test_fold_agrees_with_folding_each_character(text: str) -> None:
     folded = fold(text)
-    pieces = [_fold_char(c) for c in text]
+    pieces = [fold_char(c) for c in text]
     assert folded.text == "".join(pieces)
     assert list(folded.origin) == [i for i, piece in enumerate(pieces) for _ in piece]
 

@@ -11,7 +11,8 @@ import pytest
 from ocr.restore import load_model, restoration_decision, restore_diacritics
 from ocr.restore.decode import RestorationModel
 from ocr.restore.lm import SyllableLM
-from ocr.restore.syllables import LETTERS_RE, strip_marks
+from ocr.restore.syllables import LETTERS_RE
+from vietnamese.folding import strip_marks
 
 DATA = Path(__file__).parent / "data" / "restore"
 

@@ -27,7 +27,9 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from ocr.restore.syllables import decompose, fold, is_valid_key, is_vietnamese_letters
+from vietnamese.folding import fold
+from vietnamese.letters import decompose, is_native_word
+from vietnamese.syllables import is_valid_key
 
 # Characters that eng-OCR produces for Vietnamese letters; folded before the key-level edit search.
 DIGIT_AS_LETTER = {"0": "o", "1": "l", "5": "s", "6": "o", "8": "a", "9": "g", "4": "a", "3": "a"}
@@ -114,7 +116,7 @@ def learn_costs(pairs: Iterable[tuple[str, str]], smoothing: float = 0.5) -> Cha
     true_surfaces: list[str] = []
     for observed, truth in pairs:
         obs_key, true_key = ocr_key(observed), fold(truth.lower())
-        if not true_key.isalpha() or not is_vietnamese_letters(truth):
+        if not true_key.isalpha() or not is_native_word(truth):
             continue  # foreign script in the source text says nothing about Vietnamese OCR
         key_total += 1
         char_total.update(true_key)

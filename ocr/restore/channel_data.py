@@ -27,8 +27,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from ocr.restore.channel import ChannelProfiles, learn_costs
-from ocr.restore.syllables import LETTERS_RE, WORD_RE, fold, has_marks
+from ocr.restore.syllables import LETTERS_RE, WORD_RE
 from ocr.restore.train import is_heldout_line
+from vietnamese.folding import fold, has_marks
 
 PAGE_SIZE = (2480, 3508)  # A4 at 300 DPI
 MARGIN = 180

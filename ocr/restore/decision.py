@@ -7,7 +7,10 @@ many tokens that are not syllables at all. Restoration is worth it when either s
 
 from __future__ import annotations
 
-from ocr.restore.syllables import LETTERS_RE, case_kind, fold, has_marks, is_valid_key, is_vietnamese_letters
+from ocr.restore.syllables import LETTERS_RE, case_kind
+from vietnamese.folding import fold, has_marks
+from vietnamese.letters import is_native_word
+from vietnamese.syllables import is_valid_key
 
 # Below these shares the text is treated as stripped or garbled.
 MIN_MARKED_SHARE = 0.45
@@ -26,7 +29,7 @@ def restoration_decision(text: str) -> tuple[bool, dict[str, float]]:
         total += 1
         if has_marks(word):
             marked += 1
-        if is_vietnamese_letters(word) and is_valid_key(fold(word)):
+        if is_native_word(word) and is_valid_key(fold(word)):
             valid += 1
     marked_share = marked / total if total else 0.0
     valid_share = valid / total if total else 0.0

@@ -27,11 +27,10 @@ from ocr.restore.syllables import (
     WORD_RE,
     apply_case,
     case_kind,
-    fold,
-    has_marks,
-    is_valid_key,
-    is_vietnamese_letters,
 )
+from vietnamese.folding import fold, has_marks
+from vietnamese.letters import is_native_word
+from vietnamese.syllables import is_valid_key
 
 MAX_FORMS_PER_KEY = 18
 # Forms rarer than this (natural log ratio to the key's most frequent form) are corpus noise, not options.
@@ -75,7 +74,7 @@ class RestorationModel:
         self.profiles = profiles
         forms_by_key: dict[str, list[str]] = defaultdict(list)
         for word_id, word in enumerate(lm.vocab):
-            if word_id < 5 or not word.isalpha() or not is_vietnamese_letters(word):
+            if word_id < 5 or not word.isalpha() or not is_native_word(word):
                 continue
             forms_by_key[fold(word)].append(word)
         self.forms_by_key: dict[str, list[str]] = {}
@@ -106,7 +105,7 @@ class RestorationModel:
             if case_kind(word) == "mixed":
                 continue
             key = fold(word)
-            if is_valid_key(key) and is_vietnamese_letters(word):
+            if is_valid_key(key) and is_native_word(word):
                 if has_marks(word):
                     marked += 1
                 else:

@@ -28,7 +28,7 @@ from ocr.restore.lm import (
     line_tokens,
     save_ngrams,
 )
-from ocr.restore.syllables import has_marks
+from vietnamese.folding import has_marks
 
 MIN_TOKENS_PER_LINE = 2
 

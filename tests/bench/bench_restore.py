@@ -33,7 +33,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from ocr.restore import load_model, restore_diacritics  # noqa: E402
-from ocr.restore.syllables import LETTERS_RE, WORD_RE, fold, strip_marks  # noqa: E402
+from ocr.restore.syllables import LETTERS_RE, WORD_RE  # noqa: E402
+from vietnamese.folding import fold, strip_marks  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "restore"
 SAMPLES = ROOT / "samples"
