@@ -123,9 +123,9 @@ def _figure_problems(figure: Any, text: str, where: str) -> list[str]:
 def _duplicate_keys(figures: list[dict[str, Any]], where: str) -> list[str]:
     """Two values for one (kpi, scope, level) in one text contradict each other: a perfect reader has one."""
     keys = Counter(
-        (f.get("kpi"), f.get("scope", KPI_CODES[f["kpi"]].scope if f.get("kpi") in KPI_CODES else None), f.get("level"))
+        (f["kpi"], f.get("scope", KPI_CODES[f["kpi"]].scope), f.get("level"))
         for f in figures
-        if isinstance(f, dict)
+        if isinstance(f, dict) and f.get("kpi") in KPI_CODES
     )
     return [f"{where}: two figures for {key}" for key, count in keys.items() if count > 1]
 
@@ -136,10 +136,11 @@ def test_snippets_have_the_agreed_fields_and_consistent_figures(part: str) -> No
     ids: Counter[str] = Counter()
     id_pattern = re.compile(rf"^{PART_ID_PREFIX[part]}-\d{{3}}$")
     for position, snippet in enumerate(_snippets(part)):
-        where = f"{part}/snippets.yaml #{position + 1} ({snippet.get('id', '?') if isinstance(snippet, dict) else '?'})"
+        where = f"{part}/snippets.yaml #{position + 1}"
         if not isinstance(snippet, dict):
             problems.append(f"{where}: must be a mapping")
             continue
+        where += f" ({snippet.get('id')})"
         keys = set(snippet)
         if missing := SNIPPET_KEYS - keys:
             problems.append(f"{where}: missing {sorted(missing)}")
@@ -185,9 +186,11 @@ def test_whole_texts_come_with_truth_in_the_agreed_format(part: str) -> None:
     for truth_path in _truth_paths(part):
         where = f"{part}/texts/{truth_path.name}"
         truth = _load(truth_path)
-        pages = truth_path.with_name(truth_path.name.removesuffix(".truth.yaml") + ".txt").read_text(
-            encoding="utf-8"
-        ).split("\f")
+        pages = (
+            truth_path.with_name(truth_path.name.removesuffix(".truth.yaml") + ".txt")
+            .read_text(encoding="utf-8")
+            .split("\f")
+        )
         if set(truth) != TRUTH_KEYS:
             problems.append(f"{where}: fields must be exactly {sorted(TRUTH_KEYS)}, got {sorted(truth)}")
             continue
@@ -203,7 +206,7 @@ def test_whole_texts_come_with_truth_in_the_agreed_format(part: str) -> None:
             if metadata[field] is not None and not isinstance(metadata[field], dt.date):
                 problems.append(f"{where}: metadata.{field} must be a date (YYYY-MM-DD) or null")
         if metadata["period_type"] is not None and metadata["period_type"] not in set(PeriodType):
-            problems.append(f"{where}: metadata.period_type {metadata['period_type']!r} not in {sorted(PeriodType)}")
+            problems.append(f"{where}: metadata.period_type {metadata['period_type']!r} is not a period type")
         if metadata["province"] != truth["province"]:
             problems.append(f"{where}: metadata.province differs from province")
         for position, figure in enumerate(truth["kpis"] or []):
@@ -211,7 +214,9 @@ def test_whole_texts_come_with_truth_in_the_agreed_format(part: str) -> None:
             if not isinstance(page, int) or not 1 <= page <= len(pages):
                 problems.append(f"{where} kpis #{position + 1}: page {page!r} not in 1..{len(pages)}")
                 continue
-            problems += _figure_problems(figure, pages[page - 1], f"{where} kpis #{position + 1} (page {page})")
+            problems += _figure_problems(
+                figure, pages[page - 1], f"{where} kpis #{position + 1} on page {page}"
+            )
         for position, figure in enumerate(truth["allow"] or []):
             problems += _figure_problems(figure, "\f".join(pages), f"{where} allow #{position + 1}")
         problems += _duplicate_keys([*(truth["kpis"] or []), *(truth["allow"] or [])], where)
