@@ -19,6 +19,7 @@ import yaml
 from schemas import KPI_CODES, Level, PeriodType, Qualifier, Scope
 
 CORPUS_DIR = Path(__file__).resolve().parent / "data" / "wordings"
+TAXONOMY = Path(__file__).resolve().parent.parent / "schemas" / "kpi-taxonomy.md"
 PART_ID_PREFIX = {"test": "te", "train": "tr"}
 PARTS = [part for part in PART_ID_PREFIX if (CORPUS_DIR / part / "snippets.yaml").is_file()]
 
@@ -60,6 +61,14 @@ NUMBER = re.compile(
     re.IGNORECASE,
 )
 SCALE = {"ngàn": 1_000, "nghìn": 1_000, "ngan": 1_000, "nghin": 1_000, "triệu": 1_000_000, "trieu": 1_000_000}
+
+
+def _codes_new_in_1_1() -> set[str]:
+    """The codes the taxonomy marks "— 1.1" in their row: what the `new_code` kind is about."""
+    rows = re.finditer(
+        r"^\| ([a-z0-9_.]+) \|.*— 1\.1 \|$", TAXONOMY.read_text(encoding="utf-8"), re.MULTILINE
+    )
+    return {row.group(1) for row in rows}
 
 
 def _printed_values(text: str) -> set[float]:
@@ -135,6 +144,7 @@ def test_snippets_have_the_agreed_fields_and_consistent_figures(part: str) -> No
     problems: list[str] = []
     ids: Counter[str] = Counter()
     id_pattern = re.compile(rf"^{PART_ID_PREFIX[part]}-\d{{3}}$")
+    new_codes = _codes_new_in_1_1()
     for position, snippet in enumerate(_snippets(part)):
         where = f"{part}/snippets.yaml #{position + 1}"
         if not isinstance(snippet, dict):
@@ -172,6 +182,9 @@ def test_snippets_have_the_agreed_fields_and_consistent_figures(part: str) -> No
                     problems.append(f"{where} {field}: snippets have no pages")
             figures += entries
         problems += _duplicate_keys(figures, where)
+        uses_new_code = any(isinstance(f, dict) and f.get("kpi") in new_codes for f in figures)
+        if isinstance(kinds, list) and uses_new_code != ("new_code" in kinds):
+            problems.append(f"{where}: kind new_code must be listed exactly when a 1.1 code is annotated")
     problems += [f"{part}/snippets.yaml: id {i} used {n} times" for i, n in ids.items() if n > 1]
     assert not problems, "\n".join(problems)
 
@@ -242,6 +255,12 @@ def test_held_out_part_keeps_its_promised_spread() -> None:
     texts = [_load(p) for p in _truth_paths("test")]
     assert len(texts) >= 4
     assert Counter(t["source"] for t in texts)["report"] >= 2
+
+
+def test_new_codes_are_read_from_the_taxonomy() -> None:
+    new_codes = _codes_new_in_1_1()
+    assert {"dossier.carried_over", "doc.received", "dvc.partial_online_services_pct"} <= new_codes
+    assert new_codes <= set(KPI_CODES) and "dossier.received" not in new_codes
 
 
 def test_printed_values_read_numbers_the_vietnamese_way() -> None:
