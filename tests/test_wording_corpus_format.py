@@ -60,6 +60,9 @@ NUMBER = re.compile(
     r"(?:\s*(ngàn|nghìn|ngan|nghin|triệu|trieu))?",
     re.IGNORECASE,
 )
+# Dashboards in an English locale print "2,418,306" and "78.65%": read as such too (a dot before exactly
+# three digits stays a Vietnamese thousands dot).
+ENGLISH_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.(?!\d{3}(?!\d))\d+)(?![\d])")
 SCALE = {"ngàn": 1_000, "nghìn": 1_000, "ngan": 1_000, "nghin": 1_000, "triệu": 1_000_000, "trieu": 1_000_000}
 
 
@@ -79,6 +82,7 @@ def _printed_values(text: str) -> set[float]:
         values.add(round(number, 4))
         if match.group(2):
             values.add(round(number * SCALE[match.group(2).lower()], 4))
+    values.update(round(float(m.group(1).replace(",", "")), 4) for m in ENGLISH_NUMBER.finditer(text))
     return values
 
 
@@ -272,3 +276,4 @@ def test_printed_values_read_numbers_the_vietnamese_way() -> None:
     assert 1300000.0 in _printed_values("1,3 triệu văn bản")
     assert 3800.0 in _printed_values("3,8 nghin ho so")
     assert _printed_values("Mức 3 | 41208 | 39377") == {3.0, 41208.0, 39377.0}
+    assert {2418306.0, 78.65} <= _printed_values("received 2,418,306 dossiers (78.65%)")
