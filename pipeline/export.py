@@ -1,5 +1,5 @@
-"""Write the four Parquet tables: stable columns and dtypes, schema version in the file metadata,
-atomic replacement, and a staging area so that a killed run keeps every finished document.
+"""Write the four Parquet tables and the KPI panel: stable columns and dtypes, schema version in the file
+metadata, atomic replacement, and a staging area so that a killed run keeps every finished document.
 
 Each finished document is first written to ``DIR/_staging/<document_id>/`` (a directory renamed into place
 in one step, so a part is either whole or absent). ``commit`` folds the parts into the four tables, each
@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.panel import DERIVED_PROBLEM_CODES, build_panel
 from pipeline.process import DocumentResult
 from schemas import SCHEMA_VERSION, Problem
 from schemas.errors import OutputError
@@ -92,7 +93,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
-TABLES = tuple(SCHEMAS)
+TABLES = tuple(SCHEMAS)  # the tables built from documents (staged per document, then merged)
+# Built from the merged tables at each commit, never staged: the analyst's one-value-per-cell view.
+PANEL = "kpi_panel"
+OUTPUT_FILES = (*TABLES, PANEL)
 
 
 def _rows(result: DocumentResult) -> dict[str, list[dict[str, object]]]:
@@ -224,30 +228,19 @@ class DatasetWriter:
 
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> dict[str, int]:
-        """Fold staged parts and this run's problems into the four tables; returns row counts."""
+        """Fold staged parts and this run's problems into the four tables, rebuild the KPI panel from
+        them, and write all five; returns row counts."""
         parts = self._parts()
-        new_ids = [p.name for p in parts]
-        run_paths = {p.source_path for p in self.run_problems}
+        tables = {name: self._merged(name, parts) for name in TABLES}
+        panel, derived = build_panel(
+            tables["reports"].to_pylist(),
+            tables["kpis"].to_pylist(),
+            tables["pages"].select(["document_id", "source"]).to_pylist(),
+        )
+        tables["problems"] = _sorted("problems", _with_derived_problems(tables["problems"], derived))
+        tables[PANEL] = panel
         counts: dict[str, int] = {}
-        for name in TABLES:
-            pieces: list[pa.Table] = []
-            old = self._read(name)
-            if old is not None:
-                keep = pc.invert(pc.is_in(old.column("document_id"), value_set=pa.array(new_ids, _str)))
-                keep = pc.fill_null(keep, True)
-                if name == "problems" and run_paths:
-                    orphan = pc.and_(
-                        pc.is_null(old.column("document_id")),
-                        pc.is_in(old.column("source_path"), value_set=pa.array(sorted(run_paths))),
-                    )
-                    keep = pc.and_(keep, pc.invert(orphan))
-                pieces.append(old.filter(keep))
-            pieces.extend(pq.read_table(p / f"{name}.parquet").cast(SCHEMAS[name]) for p in parts)
-            if name == "problems" and self.run_problems:
-                rows = [p.model_dump() for p in self.run_problems]
-                pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
-            table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
-            table = _sorted(name, table)
+        for name, table in tables.items():
             write_table_atomic(
                 table.replace_schema_metadata(_metadata(name, self.provenance)),
                 self.out_dir / f"{name}.parquet",
@@ -257,6 +250,37 @@ class DatasetWriter:
             shutil.rmtree(p, ignore_errors=True)
         self.run_problems.clear()
         return counts
+
+    def _merged(self, name: str, parts: list[Path]) -> pa.Table:
+        """One table: the old rows of documents not redone, the staged parts, this run's problems."""
+        new_ids = [p.name for p in parts]
+        run_paths = {p.source_path for p in self.run_problems}
+        pieces: list[pa.Table] = []
+        old = self._read(name)
+        if old is not None:
+            keep = pc.invert(pc.is_in(old.column("document_id"), value_set=pa.array(new_ids, _str)))
+            keep = pc.fill_null(keep, True)
+            if name == "problems" and run_paths:
+                orphan = pc.and_(
+                    pc.is_null(old.column("document_id")),
+                    pc.is_in(old.column("source_path"), value_set=pa.array(sorted(run_paths))),
+                )
+                keep = pc.and_(keep, pc.invert(orphan))
+            pieces.append(old.filter(keep))
+        pieces.extend(pq.read_table(p / f"{name}.parquet").cast(SCHEMAS[name]) for p in parts)
+        if name == "problems" and self.run_problems:
+            rows = [p.model_dump() for p in self.run_problems]
+            pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
+        table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
+        return _sorted(name, table)
+
+
+def _with_derived_problems(problems: pa.Table, derived: list[Problem]) -> pa.Table:
+    """The panel's problems are recomputed from the whole dataset each time: old ones are replaced."""
+    stale = pc.is_in(problems.column("code"), value_set=pa.array(DERIVED_PROBLEM_CODES))
+    kept = problems.filter(pc.invert(pc.fill_null(stale, False)))
+    fresh = pa.Table.from_pylist([p.model_dump() for p in derived], schema=SCHEMAS["problems"])
+    return pa.concat_tables([kept, fresh])
 
 
 def _sorted(name: str, table: pa.Table) -> pa.Table:
