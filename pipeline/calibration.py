@@ -79,9 +79,7 @@ def fit_calibration(
     kept += [(low, n, r) for low, (n, r) in zip(edges[1:], counts[1:], strict=True) if n]
     estimates = [(r + 1) / (n + 2) for _, n, r in kept]
     pooled = _pool_adjacent_violators(estimates, [n + 2 for _, n, _ in kept])
-    return [
-        CalibrationBin(low, n, r, round(c, 4)) for (low, n, r), c in zip(kept, pooled, strict=True)
-    ]
+    return [CalibrationBin(low, n, r, round(c, 4)) for (low, n, r), c in zip(kept, pooled, strict=True)]
 
 
 def scored_values(eval_report: Any) -> list[tuple[float, bool]]:

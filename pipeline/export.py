@@ -166,10 +166,21 @@ class DatasetWriter:
         self.out_dir = out_dir
         self.staging = out_dir / STAGING
         self.provenance = provenance
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = _lock_output(out_dir)
-        self.staging.mkdir(exist_ok=True)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock_output(out_dir)
+            self.staging.mkdir(exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise OutputError(
+                f"--out {out_dir} is (or is inside) a file, not a folder: give a folder for the dataset"
+            ) from None
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write the dataset to {out_dir}: {exc.strerror}; "
+                "choose another --out or fix its permissions"
+            ) from None
         self.run_problems: list[Problem] = []
+        self.derived_problems: list[Problem] = []  # the panel's, from the last commit
         # Leftovers of a killed run: temporary files and half-staged parts, never visible as data.
         for leftover in [*self.out_dir.glob(".*.tmp"), *self.staging.glob(".*.tmp")]:
             shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink(missing_ok=True)
@@ -205,6 +216,37 @@ class DatasetWriter:
             )
         return ids
 
+    def made_documents(self) -> list[dict[str, object]]:
+        """For each document already in the dataset or staged: `document_id`, `status`, `settings` (the
+        JSON it was made with) and `sources` (how its pages were read), to judge a re-run's settings."""
+        reports: list[pa.Table] = []
+        pages: list[pa.Table] = []
+        for part in self._parts():
+            reports.append(
+                pq.read_table(part / "reports.parquet", columns=["document_id", "status", "settings"])
+            )
+            pages.append(pq.read_table(part / "pages.parquet", columns=["document_id", "source"]))
+        for name, columns, into in (
+            ("reports", ["document_id", "status", "settings"], reports),
+            ("pages", ["document_id", "source"], pages),
+        ):
+            path = self.out_dir / f"{name}.parquet"
+            if path.exists():
+                into.append(pq.read_table(path, columns=columns))
+        sources: dict[str, set[str]] = {}
+        for table in pages:
+            for d, src in zip(
+                table.column("document_id").to_pylist(), table.column("source").to_pylist(), strict=True
+            ):
+                sources.setdefault(d, set()).add(src)
+        made: dict[str, dict[str, object]] = {}
+        for table in reports:  # staged parts first: they are newer than the committed rows
+            for row in table.to_pylist():
+                made.setdefault(
+                    row["document_id"], {**row, "sources": sources.get(row["document_id"], set())}
+                )
+        return list(made.values())
+
     # -- staging ---------------------------------------------------------------------------------
     def stage(self, result: DocumentResult) -> None:
         """Write one finished document as a whole part (atomic directory rename)."""
@@ -238,11 +280,13 @@ class DatasetWriter:
             tables["pages"].select(["document_id", "source"]).to_pylist(),
         )
         tables["problems"] = _sorted("problems", _with_derived_problems(tables["problems"], derived))
+        self.derived_problems = derived
         tables[PANEL] = panel
+        provenance = _true_provenance(self.provenance, tables["reports"])
         counts: dict[str, int] = {}
         for name, table in tables.items():
             write_table_atomic(
-                table.replace_schema_metadata(_metadata(name, self.provenance)),
+                table.replace_schema_metadata(_metadata(name, provenance)),
                 self.out_dir / f"{name}.parquet",
             )
             counts[name] = table.num_rows
@@ -273,6 +317,17 @@ class DatasetWriter:
             pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
         table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
         return _sorted(name, table)
+
+
+def _true_provenance(provenance: dict[str, object], reports: pa.Table) -> dict[str, object]:
+    """The run's provenance, plus every other settings some rows were made with (documents kept from an
+    earlier run that other settings do not change), so that the file never names settings alone that not
+    all of its rows were made with."""
+    current = json.dumps(provenance.get("settings"), ensure_ascii=False, sort_keys=True)
+    others = {s for s in reports.column("settings").to_pylist() if s is not None and s != current}
+    if not others:
+        return provenance
+    return {**provenance, "settings_of_other_rows": [json.loads(s) for s in sorted(others)]}
 
 
 def _with_derived_problems(problems: pa.Table, derived: list[Problem]) -> pa.Table:
