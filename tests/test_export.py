@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.export import SCHEMAS, STAGING, DatasetWriter
+from pipeline.export import OUTPUT_FILES, SCHEMAS, STAGING, DatasetWriter
 from pipeline.run import run_batch
 from pipeline.settings import RunSettings
 from schemas import SCHEMA_VERSION
@@ -36,7 +36,7 @@ def test_tables_have_the_documented_schema_and_version(out: Path) -> None:
 
 def test_no_temporary_or_staged_files_remain(out: Path) -> None:
     assert sorted(p.name for p in out.iterdir() if p.name != ".lock") == sorted(
-        [*(f"{n}.parquet" for n in SCHEMAS), STAGING]
+        [*(f"{n}.parquet" for n in OUTPUT_FILES), STAGING]
     )
     assert list((out / STAGING).iterdir()) == []
 
