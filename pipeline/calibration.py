@@ -74,9 +74,12 @@ def fit_calibration(
         i = max(bisect.bisect_right(edges, raw) - 1, 0)
         counts[i][0] += 1
         counts[i][1] += int(right)
-    # An empty bin is left out: its scores then fall into the bin below it.
-    kept = [(edges[0], *counts[0])]
-    kept += [(low, n, r) for low, (n, r) in zip(edges[1:], counts[1:], strict=True) if n]
+    # An empty bin is left out: its scores then fall into the bin below it (the first kept bin starts at
+    # the lowest edge, so that every score has a bin).
+    kept = [(low, n, r) for low, (n, r) in zip(edges, counts, strict=True) if n]
+    if not kept:
+        raise ValueError("no scored values to fit a calibration on")
+    kept[0] = (edges[0], *kept[0][1:])
     estimates = [(r + 1) / (n + 2) for _, n, r in kept]
     pooled = _pool_adjacent_violators(estimates, [n + 2 for _, n, _ in kept])
     return [CalibrationBin(low, n, r, round(c, 4)) for (low, n, r), c in zip(kept, pooled, strict=True)]
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     report = evaluate_output(eval_dir / "dataset", load_truths(samples))
     pairs = scored_values(report)
     bins = fit_calibration(pairs)
-    fitted_on = f"{len(report.samples)} samples in {samples}, {len(pairs)} values"
+    fitted_on = f"{len(report.samples)} samples ({samples}/*.truth.json), {len(pairs)} extracted values"
     write_calibration(bins, CALIBRATION_FILE, fitted_on)
     for b in bins:
         print(f"raw >= {b.low:.3f}: {b.right}/{b.values} right -> confidence {b.confidence:.3f}")
