@@ -213,6 +213,8 @@ def _cmd_train_lm(args: argparse.Namespace) -> int:
 
     files: list[Path] = []
     for c in args.corpus:
+        if not c.exists():
+            raise InputError(f"no such corpus file or folder: {c}; check the path")
         files.extend(sorted(c.rglob("*.txt")) if c.is_dir() else [c])
     stats = train_language_model(
         files,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.eval_chart import ChartSample, write_chart
-from pipeline.export import TABLES, read_dataset
+from pipeline.export import OUTPUT_FILES, TABLES, read_dataset
 from pipeline.metrics import (
     VALUE_TOLERANCE,
     ErrorCount,
@@ -808,7 +808,7 @@ def chart_samples(report: EvalReport, baseline: dict[str, Any] | None) -> list[C
 # ---------------------------------------------------------------------------------------------------------
 def _fresh_dataset_dir(path: Path) -> None:
     """Empty our own dataset folder so that no earlier run's documents are compared (only our files)."""
-    for name in TABLES:
+    for name in OUTPUT_FILES:
         (path / f"{name}.parquet").unlink(missing_ok=True)
     shutil.rmtree(path / "_staging", ignore_errors=True)
 
