@@ -16,6 +16,7 @@ import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -200,23 +201,7 @@ class DatasetWriter:
     def _parts(self) -> list[Path]:
         return sorted(p for p in self.staging.iterdir() if p.is_dir() and not p.name.startswith("."))
 
-    def done_document_ids(self) -> set[str]:
-        """Documents already in the dataset or staged (finished by an earlier, maybe killed, run)."""
-        ids = {p.name for p in self._parts()}
-        reports = self._read("reports")
-        if reports is not None:
-            ids.update(
-                d
-                for d, s in zip(
-                    reports.column("document_id").to_pylist(),
-                    reports.column("status").to_pylist(),
-                    strict=True,
-                )
-                if s != "failed"  # a failed document is retried on the next run
-            )
-        return ids
-
-    def made_documents(self) -> list[dict[str, object]]:
+    def made_documents(self) -> list[dict[str, Any]]:
         """For each document already in the dataset or staged: `document_id`, `status`, `settings` (the
         JSON it was made with) and `sources` (how its pages were read), to judge a re-run's settings."""
         reports: list[pa.Table] = []
@@ -239,7 +224,7 @@ class DatasetWriter:
                 table.column("document_id").to_pylist(), table.column("source").to_pylist(), strict=True
             ):
                 sources.setdefault(d, set()).add(src)
-        made: dict[str, dict[str, object]] = {}
+        made: dict[str, dict[str, Any]] = {}
         for table in reports:  # staged parts first: they are newer than the committed rows
             for row in table.to_pylist():
                 made.setdefault(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 # The settings that can change a document's output, by how its pages were read. A .txt is never OCR'd
 # (only restoration applies), the text layer is neither OCR'd nor restored (only --force-ocr changes it).
@@ -27,10 +28,9 @@ def _relevant_settings(sources: Iterable[str], status: str) -> frozenset[str]:
     return keys
 
 
-def settings_changes(made: dict[str, object], current: dict[str, object]) -> list[str]:
-    """The settings that differ from those the document was made with and change its output,
-    as 'dpi 300 → 200' (empty: the document can be kept as it is)."""
-    stored = made.get("settings")
-    old = json.loads(stored) if isinstance(stored, str) else {}
-    keys = _relevant_settings(made.get("sources") or (), str(made.get("status")))  # type: ignore[arg-type]
+def settings_changes(made: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The settings that differ from those the document was made with and change its output, as
+    'dpi 300 → 200' (empty: the document can be kept). `made` is a row of DatasetWriter.made_documents."""
+    old = json.loads(made["settings"]) if made["settings"] else {}
+    keys = _relevant_settings(made["sources"], made["status"])
     return [f"{k} {old.get(k)} → {current.get(k)}" for k in sorted(keys) if old.get(k) != current.get(k)]

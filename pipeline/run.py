@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
@@ -22,6 +23,9 @@ from pipeline.scheduler import schedule
 from pipeline.settings import RunSettings
 from schemas import Problem, Severity
 from schemas.errors import EmptyInputError, ExitCode, MissingDependencyError, SchedulerUnreachableError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ def _worker_init() -> None:
 
 
 @contextlib.contextmanager
-def _dask_client(settings: RunSettings) -> Iterator[object]:
+def _dask_client(settings: RunSettings) -> Iterator[Client]:
     """A client of the --scheduler, or a clear error within --connect-timeout seconds."""
     try:
         from distributed import Client
@@ -87,11 +91,14 @@ def _dask_client(settings: RunSettings) -> Iterator[object]:
 
 
 def _results(
-    todo: list[tuple[InputFile, str]], settings: RunSettings, on_page: Callable[[], None], client: object
+    todo: list[tuple[InputFile, str]],
+    settings: RunSettings,
+    on_page: Callable[[], None],
+    client: Client | None,
 ) -> Iterator[DocumentResult]:
     if client is not None:
-        workers = max(1, sum(client.nthreads().values()))  # type: ignore[attr-defined]
-        yield from schedule(todo, settings, client.get_executor, workers * 2, on_page)  # type: ignore[attr-defined]
+        workers = max(1, sum(client.nthreads().values()))
+        yield from schedule(todo, settings, client.get_executor, workers * 2, on_page)
         return
     if settings.jobs <= 1:
         _worker_init()
@@ -211,7 +218,7 @@ def _process(
     writer: DatasetWriter,
     settings: RunSettings,
     summary: RunSummary,
-    client: object,
+    client: Client | None,
 ) -> None:
     show_bar = sys.stderr.isatty()
     with (

@@ -51,7 +51,7 @@ def test_staged_parts_of_a_killed_run_are_folded_in_next_time(out: Path, tmp_pat
     result = process_document(InputFile(src, "txt"), RunSettings(jobs=1))
     writer = DatasetWriter(out, {"pipeline_version": "test"})
     writer.stage(result)
-    assert result.report.document_id in writer.done_document_ids()
+    assert result.report.document_id in {m["document_id"] for m in writer.made_documents()}
     writer.close()  # "killed": no commit (the kernel releases the lock of a killed process)
     summary = run_batch([src], out, RunSettings(jobs=1))
     assert summary.skipped_already_done == 1
