@@ -147,10 +147,12 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
             writer.add_problem(problem)
         todo = _plan(found, writer, settings, summary)
         _process(todo, writer, settings, summary, client)
+        # The inputs' problems (missing, unsupported, empty, duplicate files) before commit clears them.
+        run_problems = list(writer.run_problems)
         t = time.perf_counter()
         summary.rows = writer.commit()
         _add_seconds(summary, "export", t)
-        summary.problems = [*input_problems, *summary.problems, *writer.derived_problems]
+        summary.problems = [*run_problems, *summary.problems, *writer.derived_problems]
     summary.seconds = time.perf_counter() - started
     return summary
 

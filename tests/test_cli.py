@@ -132,9 +132,11 @@ def test_warnings_are_printed_in_the_summary(tmp_path: Path) -> None:
     (folder / "report.txt").write_bytes(TXT.read_bytes())
     (folder / "notes.docx").write_bytes(b"PK\x03\x04 not really")
     (folder / "same report again.txt").write_bytes(TXT.read_bytes() + b"\n")
+    (folder / "same bytes.txt").write_bytes(TXT.read_bytes())
     done = baocao("run", folder, "--out", tmp_path / "out", "--jobs", "1")
     assert done.returncode == ExitCode.OK
-    assert "0 errors, 2 warnings:" in done.stdout
+    assert "0 errors, 3 warnings:" in done.stdout
+    assert "WARNING same bytes.txt: input.duplicate: same content as" in done.stdout
     assert "WARNING notes.docx: input.unsupported: unsupported file type '.docx'" in done.stdout
     # The two files are one report (same number and date): the copy that is not kept is named.
     assert "txt: input.duplicate_report: same report as" in done.stdout
