@@ -229,14 +229,13 @@ def _sources_by_cell(
             wider_cumulative.append(source)
     # Rule 1: a running total printed by a wider report is also the total at the end of the narrower
     # period that ends on the same day; it competes there (and loses), but creates no cell of its own.
+    cumulative_cells: dict[tuple[Any, ...], list[_Cell]] = defaultdict(list)
+    for cell in by_cell:
+        if cell.scope == "cumulative":
+            cumulative_cells[(cell.province, cell.kpi, cell.level, cell.period_end)].append(cell)
     for s in wider_cumulative:
-        for cell in list(by_cell):
-            if (
-                cell.scope == "cumulative"
-                and (cell.province, cell.kpi, cell.level) == (s.province, s.row["kpi"], s.row["level"])
-                and cell.period_end == s.row["period_end"]
-                and cell.period_start > s.row["period_start"]
-            ):
+        for cell in cumulative_cells[(s.province, s.row["kpi"], s.row["level"], s.row["period_end"])]:
+            if cell.period_start > s.row["period_start"]:
                 by_cell[cell].append(s)
     return by_cell
 
