@@ -212,13 +212,14 @@ def _sources_by_cell(
 ) -> dict[_Cell, list[_Source]]:
     by_cell: dict[_Cell, list[_Source]] = defaultdict(list)
     wider_cumulative: list[_Source] = []
+    report_keys = {doc: _report_key(report) for doc, report in reports.items()}
     for row in kpis:
         report = reports.get(row["document_id"])
         if report is None or row["period_type"] is None or row["period_start"] is None:
             continue  # a value with no known period has no place in a time panel (it stays in kpis)
         source = _Source(
             row=row,
-            report_key=_report_key(report),
+            report_key=report_keys[row["document_id"]],
             source_rank=ranks.get(row["document_id"], _UNKNOWN_SOURCE_RANK),
             issue_date=report["issue_date"],
             report_number=report["report_number"],
