@@ -39,7 +39,7 @@ from pipeline.metrics import (
     syllable_score,
     word_errors,
 )
-from schemas.errors import BaocaoError, InputError
+from schemas.errors import BaocaoError, InputError, OutputError
 from schemas.ground_truth import GroundTruth, TruthMetadata
 
 log = logging.getLogger(__name__)
@@ -808,8 +808,13 @@ def chart_samples(report: EvalReport, baseline: dict[str, Any] | None) -> list[C
 # ---------------------------------------------------------------------------------------------------------
 def _fresh_dataset_dir(path: Path) -> None:
     """Empty our own dataset folder so that no earlier run's documents are compared (only our files)."""
-    for name in OUTPUT_FILES:
-        (path / f"{name}.parquet").unlink(missing_ok=True)
+    try:
+        for name in OUTPUT_FILES:
+            (path / f"{name}.parquet").unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the eval to {path.parent}: {exc.strerror}; choose another --out"
+        ) from None
     shutil.rmtree(path / "_staging", ignore_errors=True)
 
 
@@ -855,9 +860,14 @@ def run_eval_command(args: Any) -> int:
         "seconds": round(summary.seconds, 2),
         "stage_seconds": {k: round(v, 2) for k, v in sorted(summary.stage_seconds.items())},
     }
-    write_json(report_json(report), out_dir / "eval.json")
     markdown = format_markdown(report)
-    (out_dir / "summary.md").write_text(markdown, encoding="utf-8")
+    try:
+        write_json(report_json(report), out_dir / "eval.json")
+        (out_dir / "summary.md").write_text(markdown, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the eval to {out_dir}: {exc.strerror}; choose another --out"
+        ) from None
     print(markdown)
 
     baseline_path: Path = args.baseline or samples_dir / "baseline.json"

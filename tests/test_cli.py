@@ -189,3 +189,13 @@ def test_a_bug_is_one_line_with_exit_70_and_debug_shows_the_traceback(
     assert record.exc_info is None  # no traceback without --debug
     with pytest.raises(KeyError):
         main(["run", str(TXT), "--out", str(tmp_path / "o"), "--debug"])
+
+
+def test_eval_into_a_file_is_an_output_error(tmp_path: Path) -> None:
+    taken = tmp_path / "eval"
+    taken.write_text("not a folder")
+    done = baocao("eval", SAMPLES_DIR, "--out", taken / "x", "--jobs", "1")
+    assert done.returncode == ExitCode.OUTPUT_ERROR
+    assert _error_lines(done.stderr) == [
+        f"ERROR cannot write the eval to {taken / 'x'}: Not a directory; choose another --out"
+    ]
