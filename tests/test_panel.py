@@ -168,8 +168,10 @@ def test_panel_written_by_a_run_loads_with_analyst_friendly_dtypes(tmp_path: Pat
     )
     assert signed.evidence and signed.page == 1
     assert panel.set_index("period_start").resample("MS")["value"].count().iloc[0] == 26
-    meta = pq.read_schema(out / f"{PANEL}.parquet").metadata
-    assert meta[b"baocao.table"] == PANEL.encode()
+    written = pq.read_schema(out / f"{PANEL}.parquet")
+    assert written.remove_metadata().equals(PANEL_SCHEMA)
+    assert written.metadata[b"baocao.table"] == PANEL.encode()
+    assert written.metadata[b"baocao.schema_version"] == b"1.1"
 
 
 def test_same_report_from_two_files_is_one_report_in_the_panel(tmp_path: Path) -> None:
