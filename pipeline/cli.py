@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 from schemas.errors import BaocaoError, ExitCode, InputError
 
@@ -16,15 +15,22 @@ _OWN_LOGGERS = ("baocao", "pipeline", "ocr", "parsers", "schemas", "vietnamese")
 log = logging.getLogger("baocao")
 
 
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _dpi(text: str) -> int:
-    value = int(text)
+    value = _whole_number(text)
     if not 70 <= value <= 1200:
         raise argparse.ArgumentTypeError(f"DPI must be between 70 and 1200, got {value}")
     return value
@@ -44,17 +50,11 @@ def _add_output_options(parser: argparse.ArgumentParser, default: object) -> Non
     )
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # argparse's own exit status is 2 too; this keeps its one usage line and message.
-        self.print_usage(sys.stderr)
-        self.exit(ExitCode.BAD_ARGS, f"{self.prog}: error: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
     from pipeline.settings import default_jobs
 
-    parser = _Parser(
+    # argparse's own usage errors exit with 2, ExitCode.BAD_ARGS.
+    parser = argparse.ArgumentParser(
         prog="baocao",
         description="Turn scanned Vietnamese administrative reports into validated KPI data (Parquet).",
     )
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(parser, default=False)
     common = argparse.ArgumentParser(add_help=False)
     _add_output_options(common, default=argparse.SUPPRESS)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="process files and folders into a Parquet dataset")
     run.add_argument(
