@@ -7,37 +7,64 @@ import logging
 import sys
 from pathlib import Path
 
-from schemas.errors import BaocaoError, ExitCode
+from schemas.errors import BaocaoError, ExitCode, InputError
+
+# Our loggers; third-party ones (PIL, matplotlib, distributed) stay at WARNING even with -v.
+_OWN_LOGGERS = ("baocao", "pipeline", "ocr", "parsers", "schemas", "vietnamese")
 
 log = logging.getLogger("baocao")
 
 
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _dpi(text: str) -> int:
-    value = int(text)
+    value = _whole_number(text)
     if not 70 <= value <= 1200:
         raise argparse.ArgumentTypeError(f"DPI must be between 70 and 1200, got {value}")
     return value
 
 
+def _add_output_options(parser: argparse.ArgumentParser, default: object) -> None:
+    # Given before or after the subcommand: the subcommands' copies default to SUPPRESS so that they do
+    # not overwrite what was given before the subcommand.
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="baocao's stages with timings"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="only errors and the summary"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show the Python traceback of a failure"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pipeline.settings import default_jobs
 
+    # argparse's own usage errors exit with 2, ExitCode.BAD_ARGS.
     parser = argparse.ArgumentParser(
         prog="baocao",
         description="Turn scanned Vietnamese administrative reports into validated KPI data (Parquet).",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every stage")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only errors and the summary")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="store_true", help="versions of baocao, Tesseract and the models")
+    _add_output_options(parser, default=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _add_output_options(common, default=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="process files and folders into a Parquet dataset")
+    run = sub.add_parser("run", parents=[common], help="process files and folders into a Parquet dataset")
     run.add_argument(
         "inputs",
         nargs="+",
@@ -70,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on an existing Dask cluster instead of local processes",
     )
     run.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="give up reaching the --scheduler after this long (default: %(default)s)",
+    )
+    run.add_argument(
         "--page-timeout",
         type=float,
         default=180.0,
@@ -82,10 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="redo documents already in the output (default: skip them by content hash)",
     )
 
-    restore = sub.add_parser("restore", help="restore Vietnamese diacritics of a text file or stdin")
+    restore = sub.add_parser(
+        "restore", parents=[common], help="restore Vietnamese diacritics of a text file or stdin"
+    )
     restore.add_argument("file", nargs="?", type=Path, help="input text (default: stdin)")
 
-    train = sub.add_parser("train-lm", help="train the diacritic-restoration language model")
+    train = sub.add_parser(
+        "train-lm", parents=[common], help="train the diacritic-restoration language model"
+    )
     train.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="UTF-8 text files or folders")
     train.add_argument("--out", required=True, type=Path, metavar="FILE", help="model file to write")
     train.add_argument("--heldout-out", type=Path, help="write the held-out lines (never trained on) here")
@@ -102,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--domain-weight", type=int, default=5)
     train.add_argument("--trigram-min-count", type=int, default=1)
 
-    ev = sub.add_parser("eval", help="measure accuracy on samples with ground truth")
+    ev = sub.add_parser("eval", parents=[common], help="measure accuracy on samples with ground truth")
     ev.add_argument("samples", type=Path, metavar="SAMPLES_DIR")
     ev.add_argument(
         "--out",
@@ -122,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
+    for name in _OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -139,17 +179,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
         page_timeout=args.page_timeout,
         force=args.force,
         scheduler=args.scheduler,
+        connect_timeout=args.connect_timeout,
     )
     summary = run_batch(args.inputs, args.out, settings)
-    print(format_summary(summary))
-    print(f"output: {args.out}/{{reports,kpis,pages,problems}}.parquet")
+    print(format_summary(summary, stage_times=args.verbose))
+    if summary.rows:
+        print(f"output: {args.out}/{{reports,kpis,pages,problems,kpi_panel}}.parquet")
     return summary.exit_code
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
     from ocr.restore import restore_diacritics
+    from pipeline.legacy_text import decode_vietnamese_text
 
-    text = args.file.read_text(encoding="utf-8") if args.file else sys.stdin.read()
+    if args.file is None:
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = args.file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {args.file}: {exc.strerror}; check the path") from None
+    text, _encoding = decode_vietnamese_text(data)
     lines = text.split("\n")
     restored = restore_diacritics(text).split("\n")
     if len(restored) != len(lines):  # the contract is one output line per input line
@@ -163,6 +213,8 @@ def _cmd_train_lm(args: argparse.Namespace) -> int:
 
     files: list[Path] = []
     for c in args.corpus:
+        if not c.exists():
+            raise InputError(f"no such corpus file or folder: {c}; check the path")
         files.extend(sorted(c.rglob("*.txt")) if c.is_dir() else [c])
     stats = train_language_model(
         files,
@@ -187,16 +239,32 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.version:
+        from pipeline.versions import version_lines
+
+        print("\n".join(version_lines()))
+        return ExitCode.OK
+    if args.command is None:
+        parser.error("a COMMAND is required (run, restore, train-lm, eval); see baocao --help")
     _configure_logging(args.verbose, args.quiet)
     commands = {"run": _cmd_run, "restore": _cmd_restore, "train-lm": _cmd_train_lm, "eval": _cmd_eval}
     try:
         return commands[args.command](args)
     except BaocaoError as exc:
-        log.error("%s", exc)
+        log.error("%s", exc, exc_info=args.debug)
         return exc.exit_code
     except KeyboardInterrupt:
         log.error("interrupted: finished documents are kept; run the same command again to complete")
         return ExitCode.INTERRUPTED
+    except Exception as exc:  # a bug: one line for the operator, the traceback with --debug
+        if args.debug:
+            raise
+        log.error(
+            "internal error: %s: %s. Run the same command with --debug for the details and report them",
+            type(exc).__name__,
+            exc,
+        )
+        return ExitCode.INTERNAL_ERROR
 
 
 if __name__ == "__main__":

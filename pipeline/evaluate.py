@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.export import TABLES, read_dataset
+from pipeline.eval_chart import ChartSample, write_chart
+from pipeline.export import OUTPUT_FILES, TABLES, read_dataset
 from pipeline.metrics import (
     VALUE_TOLERANCE,
     ErrorCount,
@@ -38,7 +39,7 @@ from pipeline.metrics import (
     syllable_score,
     word_errors,
 )
-from schemas.errors import BaocaoError, InputError
+from schemas.errors import BaocaoError, InputError, OutputError
 from schemas.ground_truth import GroundTruth, TruthMetadata
 
 log = logging.getLogger(__name__)
@@ -793,49 +794,13 @@ def format_markdown(report: EvalReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_chart(report: EvalReport, path: Path) -> None:
-    """Per-sample CER (raw and final) and KPI recall/precision, side by side, as a PNG."""
-    # The object API with an Agg canvas: no pyplot global state, no display needed.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    names = list(report.samples)
-    figures = [sample_figures(s) for s in report.samples.values()]
-    height = max(3.5, 0.6 * len(names) + 2.0)
-    fig = Figure(figsize=(12, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax_cer, ax_kpi = fig.subplots(1, 2, sharey=True)
-    ys = list(range(len(names)))
-    bar = 0.38
-
-    def values(key: str) -> list[float]:
-        return [f[key] or 0.0 for f in figures]
-
-    series = [
-        (ax_cer, "cer_raw", "raw OCR", "#c9a26b", -1),
-        (ax_cer, "cer_final", "final text", "#4a7fb5", 1),
-        (ax_kpi, "kpi_recall", "recall", "#3c9a5f", -1),
-        (ax_kpi, "kpi_precision", "precision", "#9a6fb0", 1),
+def chart_samples(report: EvalReport, baseline: dict[str, Any] | None) -> list[ChartSample]:
+    """The chart's data: each sample's figures beside its baseline figures (None: not in the baseline)."""
+    old = (baseline or {}).get("samples", {})
+    return [
+        ChartSample(name, s.kind, sample_figures(s), old[name]["figures"] if name in old else None)
+        for name, s in report.samples.items()
     ]
-    for ax, key, label, color, side in series:
-        bars = ax.barh([y + side * bar / 2 for y in ys], values(key), bar, label=label, color=color)
-        ax.bar_label(bars, fmt="%.3f", padding=2, fontsize=8)
-    # Room for the value labels; an all-zero CER still gets a readable axis.
-    ax_cer.set_xlim(0, max([0.05, *values("cer_raw"), *values("cer_final")]) * 1.2)
-    ax_cer.set_title("Character error rate (lower is better)")
-    ax_cer.set_xlabel("CER")
-    ax_cer.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, frameon=False)
-    ax_kpi.set_xlim(0, 1.15)
-    ax_kpi.set_title("KPI values (higher is better)")
-    ax_kpi.set_xlabel("share of values")
-    ax_kpi.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, frameon=False)
-    ax_cer.set_yticks(ys, names)
-    ax_cer.invert_yaxis()
-    for ax in (ax_cer, ax_kpi):
-        ax.grid(axis="x", alpha=0.3)
-    fig.suptitle("baocao eval: per sample")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -843,9 +808,29 @@ def write_chart(report: EvalReport, path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------
 def _fresh_dataset_dir(path: Path) -> None:
     """Empty our own dataset folder so that no earlier run's documents are compared (only our files)."""
-    for name in TABLES:
-        (path / f"{name}.parquet").unlink(missing_ok=True)
+    try:
+        for name in OUTPUT_FILES:
+            (path / f"{name}.parquet").unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the eval to {path.parent}: {exc.strerror}; choose another --out"
+        ) from None
     shutil.rmtree(path / "_staging", ignore_errors=True)
+
+
+def _gate(
+    current: dict[str, Any], baseline_path: Path, must_compare: bool
+) -> tuple[dict[str, Any] | None, GateResult | None]:
+    """The baseline and the gate's result; an unusable baseline is an error only where the gate runs."""
+    if not baseline_path.is_file():
+        return None, None
+    try:
+        baseline = load_baseline(baseline_path)
+        return baseline, compare_to_baseline(current, baseline)
+    except (BaocaoError, ValueError):
+        if must_compare:
+            raise
+        return None, None
 
 
 def run_eval_command(args: Any) -> int:
@@ -875,27 +860,43 @@ def run_eval_command(args: Any) -> int:
         "seconds": round(summary.seconds, 2),
         "stage_seconds": {k: round(v, 2) for k, v in sorted(summary.stage_seconds.items())},
     }
-    write_json(report_json(report), out_dir / "eval.json")
     markdown = format_markdown(report)
-    (out_dir / "summary.md").write_text(markdown, encoding="utf-8")
-    write_chart(report, out_dir / "eval.png")
+    try:
+        write_json(report_json(report), out_dir / "eval.json")
+        (out_dir / "summary.md").write_text(markdown, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the eval to {out_dir}: {exc.strerror}; choose another --out"
+        ) from None
     print(markdown)
-    print(f"written: {out_dir / 'eval.json'}, {out_dir / 'summary.md'}, {out_dir / 'eval.png'}")
 
     baseline_path: Path = args.baseline or samples_dir / "baseline.json"
     current = baseline_data(report)
+    baseline, result = _gate(current, baseline_path, must_compare=not (args.update_baseline or args.no_gate))
+    if args.update_baseline:
+        verdict = f"baseline rewritten ({baseline_path.name})"
+    elif result is None:
+        verdict = f"no baseline at {baseline_path}"
+    elif result.passed:
+        verdict = f"gate passed against {baseline_path.name}" + (
+            " (not enforced: --no-gate)" if args.no_gate else ""
+        )
+    else:
+        verdict = f"gate FAILED: {len(result.regressions)} regressions against {baseline_path.name}"
+    write_chart(chart_samples(report, baseline), out_dir / "eval.png", verdict)
+    print(f"written: {out_dir / 'eval.json'}, {out_dir / 'summary.md'}, {out_dir / 'eval.png'}")
+
     if args.update_baseline:
         write_json(current, baseline_path)
         print(f"baseline rewritten: {baseline_path} (review and commit it)")
         return 0
     if args.no_gate:
         return 0
-    if not baseline_path.is_file():
+    if result is None:
         print(
             f"REGRESSION no baseline at {baseline_path}: "
             f"create it with `baocao eval {samples_dir} --update-baseline`"
         )
         return 1
-    result = compare_to_baseline(current, load_baseline(baseline_path))
     print(format_gate(result, baseline_path))
     return 0 if result.passed else 1

@@ -1,5 +1,5 @@
-"""Write the four Parquet tables: stable columns and dtypes, schema version in the file metadata,
-atomic replacement, and a staging area so that a killed run keeps every finished document.
+"""Write the four Parquet tables and the KPI panel: stable columns and dtypes, schema version in the file
+metadata, atomic replacement, and a staging area so that a killed run keeps every finished document.
 
 Each finished document is first written to ``DIR/_staging/<document_id>/`` (a directory renamed into place
 in one step, so a part is either whole or absent). ``commit`` folds the parts into the four tables, each
@@ -16,11 +16,13 @@ import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.panel import DERIVED_PROBLEM_CODES, build_panel
 from pipeline.process import DocumentResult
 from schemas import SCHEMA_VERSION, Problem
 from schemas.errors import OutputError
@@ -92,7 +94,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
-TABLES = tuple(SCHEMAS)
+TABLES = tuple(SCHEMAS)  # the tables built from documents (staged per document, then merged)
+# Built from the merged tables at each commit, never staged: the analyst's one-value-per-cell view.
+PANEL = "kpi_panel"
+OUTPUT_FILES = (*TABLES, PANEL)
 
 
 def _rows(result: DocumentResult) -> dict[str, list[dict[str, object]]]:
@@ -162,10 +167,21 @@ class DatasetWriter:
         self.out_dir = out_dir
         self.staging = out_dir / STAGING
         self.provenance = provenance
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = _lock_output(out_dir)
-        self.staging.mkdir(exist_ok=True)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock_output(out_dir)
+            self.staging.mkdir(exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise OutputError(
+                f"--out {out_dir} is (or is inside) a file, not a folder: give a folder for the dataset"
+            ) from None
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write the dataset to {out_dir}: {exc.strerror}; "
+                "choose another --out or fix its permissions"
+            ) from None
         self.run_problems: list[Problem] = []
+        self.derived_problems: list[Problem] = []  # the panel's, from the last commit
         # Leftovers of a killed run: temporary files and half-staged parts, never visible as data.
         for leftover in [*self.out_dir.glob(".*.tmp"), *self.staging.glob(".*.tmp")]:
             shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink(missing_ok=True)
@@ -185,21 +201,36 @@ class DatasetWriter:
     def _parts(self) -> list[Path]:
         return sorted(p for p in self.staging.iterdir() if p.is_dir() and not p.name.startswith("."))
 
-    def done_document_ids(self) -> set[str]:
-        """Documents already in the dataset or staged (finished by an earlier, maybe killed, run)."""
-        ids = {p.name for p in self._parts()}
-        reports = self._read("reports")
-        if reports is not None:
-            ids.update(
-                d
-                for d, s in zip(
-                    reports.column("document_id").to_pylist(),
-                    reports.column("status").to_pylist(),
-                    strict=True,
-                )
-                if s != "failed"  # a failed document is retried on the next run
+    def made_documents(self) -> list[dict[str, Any]]:
+        """For each document already in the dataset or staged: `document_id`, `status`, `settings` (the
+        JSON it was made with) and `sources` (how its pages were read), to judge a re-run's settings."""
+        reports: list[pa.Table] = []
+        pages: list[pa.Table] = []
+        for part in self._parts():
+            reports.append(
+                pq.read_table(part / "reports.parquet", columns=["document_id", "status", "settings"])
             )
-        return ids
+            pages.append(pq.read_table(part / "pages.parquet", columns=["document_id", "source"]))
+        for name, columns, into in (
+            ("reports", ["document_id", "status", "settings"], reports),
+            ("pages", ["document_id", "source"], pages),
+        ):
+            path = self.out_dir / f"{name}.parquet"
+            if path.exists():
+                into.append(pq.read_table(path, columns=columns))
+        sources: dict[str, set[str]] = {}
+        for table in pages:
+            for d, src in zip(
+                table.column("document_id").to_pylist(), table.column("source").to_pylist(), strict=True
+            ):
+                sources.setdefault(d, set()).add(src)
+        made: dict[str, dict[str, Any]] = {}
+        for table in reports:  # staged parts first: they are newer than the committed rows
+            for row in table.to_pylist():
+                made.setdefault(
+                    row["document_id"], {**row, "sources": sources.get(row["document_id"], set())}
+                )
+        return list(made.values())
 
     # -- staging ---------------------------------------------------------------------------------
     def stage(self, result: DocumentResult) -> None:
@@ -224,32 +255,23 @@ class DatasetWriter:
 
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> dict[str, int]:
-        """Fold staged parts and this run's problems into the four tables; returns row counts."""
+        """Fold staged parts and this run's problems into the four tables, rebuild the KPI panel from
+        them, and write all five; returns row counts."""
         parts = self._parts()
-        new_ids = [p.name for p in parts]
-        run_paths = {p.source_path for p in self.run_problems}
+        tables = {name: self._merged(name, parts) for name in TABLES}
+        panel, derived = build_panel(
+            tables["reports"].to_pylist(),
+            tables["kpis"].to_pylist(),
+            tables["pages"].select(["document_id", "source"]).to_pylist(),
+        )
+        tables["problems"] = _sorted("problems", _with_derived_problems(tables["problems"], derived))
+        self.derived_problems = derived
+        tables[PANEL] = panel
+        provenance = _true_provenance(self.provenance, tables["reports"])
         counts: dict[str, int] = {}
-        for name in TABLES:
-            pieces: list[pa.Table] = []
-            old = self._read(name)
-            if old is not None:
-                keep = pc.invert(pc.is_in(old.column("document_id"), value_set=pa.array(new_ids, _str)))
-                keep = pc.fill_null(keep, True)
-                if name == "problems" and run_paths:
-                    orphan = pc.and_(
-                        pc.is_null(old.column("document_id")),
-                        pc.is_in(old.column("source_path"), value_set=pa.array(sorted(run_paths))),
-                    )
-                    keep = pc.and_(keep, pc.invert(orphan))
-                pieces.append(old.filter(keep))
-            pieces.extend(pq.read_table(p / f"{name}.parquet").cast(SCHEMAS[name]) for p in parts)
-            if name == "problems" and self.run_problems:
-                rows = [p.model_dump() for p in self.run_problems]
-                pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
-            table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
-            table = _sorted(name, table)
+        for name, table in tables.items():
             write_table_atomic(
-                table.replace_schema_metadata(_metadata(name, self.provenance)),
+                table.replace_schema_metadata(_metadata(name, provenance)),
                 self.out_dir / f"{name}.parquet",
             )
             counts[name] = table.num_rows
@@ -257,6 +279,48 @@ class DatasetWriter:
             shutil.rmtree(p, ignore_errors=True)
         self.run_problems.clear()
         return counts
+
+    def _merged(self, name: str, parts: list[Path]) -> pa.Table:
+        """One table: the old rows of documents not redone, the staged parts, this run's problems."""
+        new_ids = [p.name for p in parts]
+        run_paths = {p.source_path for p in self.run_problems}
+        pieces: list[pa.Table] = []
+        old = self._read(name)
+        if old is not None:
+            keep = pc.invert(pc.is_in(old.column("document_id"), value_set=pa.array(new_ids, _str)))
+            keep = pc.fill_null(keep, True)
+            if name == "problems" and run_paths:
+                orphan = pc.and_(
+                    pc.is_null(old.column("document_id")),
+                    pc.is_in(old.column("source_path"), value_set=pa.array(sorted(run_paths))),
+                )
+                keep = pc.and_(keep, pc.invert(orphan))
+            pieces.append(old.filter(keep))
+        pieces.extend(pq.read_table(p / f"{name}.parquet").cast(SCHEMAS[name]) for p in parts)
+        if name == "problems" and self.run_problems:
+            rows = [p.model_dump() for p in self.run_problems]
+            pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
+        table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
+        return _sorted(name, table)
+
+
+def _true_provenance(provenance: dict[str, object], reports: pa.Table) -> dict[str, object]:
+    """The run's provenance, plus every other settings some rows were made with (documents kept from an
+    earlier run that other settings do not change), so that the file never names settings alone that not
+    all of its rows were made with."""
+    current = json.dumps(provenance.get("settings"), ensure_ascii=False, sort_keys=True)
+    others = {s for s in reports.column("settings").to_pylist() if s is not None and s != current}
+    if not others:
+        return provenance
+    return {**provenance, "settings_of_other_rows": [json.loads(s) for s in sorted(others)]}
+
+
+def _with_derived_problems(problems: pa.Table, derived: list[Problem]) -> pa.Table:
+    """The panel's problems are recomputed from the whole dataset each time: old ones are replaced."""
+    stale = pc.is_in(problems.column("code"), value_set=pa.array(DERIVED_PROBLEM_CODES))
+    kept = problems.filter(pc.invert(pc.fill_null(stale, False)))
+    fresh = pa.Table.from_pylist([p.model_dump() for p in derived], schema=SCHEMAS["problems"])
+    return pa.concat_tables([kept, fresh])
 
 
 def _sorted(name: str, table: pa.Table) -> pa.Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
@@ -9,17 +10,22 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from pipeline.discover import InputFile, discover_inputs
+from pipeline.discover import InputFile, SkippedInput, discover_inputs
 from pipeline.export import DatasetWriter
 from pipeline.process import DocumentResult, file_sha256, pipeline_version, process_document
+from pipeline.resume import settings_changes
 from pipeline.scheduler import schedule
 from pipeline.settings import RunSettings
 from schemas import Problem, Severity
-from schemas.errors import EmptyInputError, ExitCode
+from schemas.errors import EmptyInputError, ExitCode, MissingDependencyError, SchedulerUnreachableError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,7 @@ class DocumentLine:
 class RunSummary:
     documents: list[DocumentLine] = field(default_factory=list)
     skipped_already_done: int = 0
+    redone_for_settings: int = 0
     failed_inputs: int = 0
     unsupported: int = 0
     rows: dict[str, int] = field(default_factory=dict)
@@ -47,6 +54,8 @@ class RunSummary:
     # process's.
     stage_seconds: dict[str, float] = field(default_factory=dict)
     pages: int = 0
+    # Every problem of this run (the documents', the inputs', the panel's), for the printed summary.
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -60,15 +69,36 @@ def _worker_init() -> None:
     single_threaded()
 
 
-def _results(
-    todo: list[tuple[InputFile, str]], settings: RunSettings, on_page: Callable[[], None]
-) -> Iterator[DocumentResult]:
-    if settings.scheduler:
+@contextlib.contextmanager
+def _dask_client(settings: RunSettings) -> Iterator[Client]:
+    """A client of the --scheduler, or a clear error within --connect-timeout seconds."""
+    try:
         from distributed import Client
+    except ImportError:
+        raise MissingDependencyError(
+            "--scheduler needs Dask: pip install 'baocao[dask]' (on this machine and every worker)"
+        ) from None
+    try:
+        client = Client(settings.scheduler, timeout=settings.connect_timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SchedulerUnreachableError(
+            f"cannot reach the Dask scheduler at {settings.scheduler} within {settings.connect_timeout:g} s "
+            f"({type(exc).__name__}): check that `dask scheduler` runs there and the address and port, "
+            "or raise --connect-timeout"
+        ) from None
+    with client:
+        yield client
 
-        with Client(settings.scheduler) as client:
-            workers = max(1, sum(client.nthreads().values()))
-            yield from schedule(todo, settings, client.get_executor, workers * 2, on_page)
+
+def _results(
+    todo: list[tuple[InputFile, str]],
+    settings: RunSettings,
+    on_page: Callable[[], None],
+    client: Client | None,
+) -> Iterator[DocumentResult]:
+    if client is not None:
+        workers = max(1, sum(client.nthreads().values()))
+        yield from schedule(todo, settings, client.get_executor, workers * 2, on_page)
         return
     if settings.jobs <= 1:
         _worker_init()
@@ -92,111 +122,158 @@ def _period(result: DocumentResult) -> str:
 def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSummary:
     started = time.perf_counter()
     summary = RunSummary()
-    provenance = {"pipeline_version": pipeline_version(), "settings": settings.provenance()}
-    writer = DatasetWriter(out_dir, provenance)
-    try:
-        found, skipped = discover_inputs(inputs)
+    if settings.scheduler:
+        # Workers on other machines resolve a relative path against their own working directory.
+        inputs = [p.absolute() for p in inputs]
+    found, skipped = discover_inputs(inputs)
+    input_problems = [_skipped_problem(s, summary) for s in skipped]
+    if not found:
+        # Nothing to read (a typo'd path, an empty folder): the output folder is not created or touched.
+        summary.problems = input_problems
+        log.warning("no input to process: nothing written to %s", out_dir)
+        summary.seconds = time.perf_counter() - started
+        return summary
+    if any(i.kind != "txt" for i in found):
+        from ocr.tesseract import check_tesseract
 
-        for s in skipped:
-            severity = Severity.ERROR if s.explicit else Severity.WARNING
-            writer.add_problem(
-                Problem(source_path=str(s.path), severity=severity, code=s.code, message=s.message)
-            )
-            log.warning("%s: %s", s.path, s.message)
-            if s.explicit:
-                summary.failed_inputs += 1
-            else:
-                summary.unsupported += 1
+        check_tesseract(settings.lang)  # fail once, clearly, rather than once per document
 
-        if any(i.kind != "txt" for i in found):
-            from ocr.tesseract import check_tesseract
-
-            check_tesseract(settings.lang)  # fail once, clearly, rather than once per document
-
-        todo: list[tuple[InputFile, str]] = []
-        done_ids = set() if settings.force else writer.done_document_ids()
-        first_path: dict[str, Path] = {}
-        for item in found:
-            try:
-                empty = item.path.stat().st_size == 0
-                doc_id = "" if empty else file_sha256(item.path)
-            except OSError:
-                todo.append((item, ""))  # planning reports the read error
-                continue
-            if empty:
-                # All empty files share one hash: report each here rather than as one "document".
-                writer.add_problem(_empty_file_problem(item.path))
-                summary.failed_inputs += 1
-                continue
-            if doc_id in first_path:
-                writer.add_problem(_duplicate_problem(item.path, first_path[doc_id]))
-                summary.skipped_already_done += 1
-                continue
-            first_path[doc_id] = item.path
-            if doc_id in done_ids:
-                summary.skipped_already_done += 1
-                continue
-            todo.append((item, doc_id))
-
-        show_bar = sys.stderr.isatty()
-        with (
-            logging_redirect_tqdm(),
-            tqdm(total=len(todo), unit="doc", disable=not show_bar, dynamic_ncols=True) as bar,
-        ):
-            ocr_pages = 0
-            bar_start = time.perf_counter()
-
-            def page_done() -> None:
-                nonlocal ocr_pages
-                ocr_pages += 1
-                rate = ocr_pages / max(time.perf_counter() - bar_start, 1e-9)
-                bar.set_postfix_str(f"{ocr_pages} pages OCR'd, {rate:.2f} pages/s", refresh=False)
-
-            for n, result in enumerate(_results(todo, settings, page_done), start=1):
-                t = time.perf_counter()
-                writer.stage(result)
-                _add_seconds(summary, "export", t)
-                r = result.report
-                path = r.source_path
-                errors = sum(p.severity == Severity.ERROR for p in result.problems)
-                warnings = len(result.problems) - errors
-                summary.documents.append(
-                    DocumentLine(
-                        path,
-                        str(r.status),
-                        r.pages,
-                        len(result.kpis),
-                        errors,
-                        warnings,
-                        _period(result),
-                    )
-                )
-                summary.pages += r.pages
-                for stage, sec in result.seconds.items():
-                    summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + sec
-                if result.failed:
-                    summary.failed_inputs += 1
-                    for p in result.problems:
-                        if p.severity == Severity.ERROR:
-                            log.error("%s: %s", path, p.message)
-                bar.update(1)
-                if not show_bar:
-                    log.info(
-                        "[%d/%d] %s: %s, %d pages, %d KPIs",
-                        n,
-                        len(todo),
-                        path,
-                        r.status,
-                        r.pages,
-                        len(result.kpis),
-                    )
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(_dask_client(settings)) if settings.scheduler else None
+        provenance = {"pipeline_version": pipeline_version(), "settings": settings.provenance()}
+        writer = DatasetWriter(out_dir, provenance)
+        stack.callback(writer.close)
+        for problem in input_problems:
+            writer.add_problem(problem)
+        todo = _plan(found, writer, settings, summary)
+        _process(todo, writer, settings, summary, client)
+        # The inputs' problems (missing, unsupported, empty, duplicate files) before commit clears them.
+        run_problems = list(writer.run_problems)
         t = time.perf_counter()
         summary.rows = writer.commit()
         _add_seconds(summary, "export", t)
-    finally:
-        writer.close()
+        summary.problems = [*run_problems, *summary.problems, *writer.derived_problems]
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _skipped_problem(s: SkippedInput, summary: RunSummary) -> Problem:
+    severity = Severity.ERROR if s.explicit else Severity.WARNING
+    # The console says what the Parquet says: an input named on the command line that is missing is an error.
+    log.log(logging.ERROR if s.explicit else logging.WARNING, "%s: %s", s.path, s.message)
+    if s.explicit:
+        summary.failed_inputs += 1
+    else:
+        summary.unsupported += 1
+    return Problem(source_path=str(s.path), severity=severity, code=s.code, message=s.message)
+
+
+def _plan(
+    found: list[InputFile], writer: DatasetWriter, settings: RunSettings, summary: RunSummary
+) -> list[tuple[InputFile, str]]:
+    """The inputs to process: each content once, skipping what the output already has from the same
+    settings (those that change a document's output make it redone)."""
+    made = {} if settings.force else {m["document_id"]: m for m in writer.made_documents()}
+    current = settings.provenance()
+    todo: list[tuple[InputFile, str]] = []
+    first_path: dict[str, Path] = {}
+    changes: set[str] = set()
+    for item in found:
+        try:
+            empty = item.path.stat().st_size == 0
+            doc_id = "" if empty else file_sha256(item.path)
+        except OSError:
+            todo.append((item, ""))  # planning reports the read error
+            continue
+        if empty:
+            # All empty files share one hash: report each here rather than as one "document".
+            writer.add_problem(_empty_file_problem(item.path))
+            summary.failed_inputs += 1
+            continue
+        if doc_id in first_path:
+            writer.add_problem(_duplicate_problem(item.path, first_path[doc_id]))
+            summary.skipped_already_done += 1
+            continue
+        first_path[doc_id] = item.path
+        done = made.get(doc_id)
+        if done is not None and done["status"] != "failed":  # a failed document is always retried
+            changed = settings_changes(done, current)
+            if not changed:
+                summary.skipped_already_done += 1
+                continue
+            changes.update(changed)
+            summary.redone_for_settings += 1
+        todo.append((item, doc_id))
+    if summary.redone_for_settings:
+        log.warning(
+            "settings changed since %d documents in %s were made (%s): redoing them; documents the "
+            "change does not affect are kept",
+            summary.redone_for_settings,
+            writer.out_dir,
+            "; ".join(sorted(changes)),
+        )
+    return todo
+
+
+def _process(
+    todo: list[tuple[InputFile, str]],
+    writer: DatasetWriter,
+    settings: RunSettings,
+    summary: RunSummary,
+    client: Client | None,
+) -> None:
+    show_bar = sys.stderr.isatty()
+    with (
+        logging_redirect_tqdm(),
+        tqdm(total=len(todo), unit="doc", disable=not show_bar, dynamic_ncols=True) as bar,
+    ):
+        ocr_pages = 0
+        bar_start = time.perf_counter()
+
+        def page_done() -> None:
+            nonlocal ocr_pages
+            ocr_pages += 1
+            rate = ocr_pages / max(time.perf_counter() - bar_start, 1e-9)
+            bar.set_postfix_str(f"{ocr_pages} pages OCR'd, {rate:.2f} pages/s", refresh=False)
+
+        for n, result in enumerate(_results(todo, settings, page_done, client), start=1):
+            t = time.perf_counter()
+            writer.stage(result)
+            _add_seconds(summary, "export", t)
+            r = result.report
+            path = r.source_path
+            errors = sum(p.severity == Severity.ERROR for p in result.problems)
+            warnings = len(result.problems) - errors
+            summary.documents.append(
+                DocumentLine(
+                    path, str(r.status), r.pages, len(result.kpis), errors, warnings, _period(result)
+                )
+            )
+            summary.problems.extend(result.problems)
+            summary.pages += r.pages
+            for stage, sec in result.seconds.items():
+                summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + sec
+            if result.failed:
+                summary.failed_inputs += 1
+                for p in result.problems:
+                    if p.severity == Severity.ERROR:
+                        log.error("%s: %s", path, p.message)
+            bar.update(1)
+            if not show_bar:
+                log.info(
+                    "[%d/%d] %s: %s, %d pages, %d KPIs",
+                    n,
+                    len(todo),
+                    path,
+                    r.status,
+                    r.pages,
+                    len(result.kpis),
+                )
+            log.debug("%s: %s", path, _stage_times(result.seconds))
+
+
+def _stage_times(seconds: dict[str, float]) -> str:
+    return ", ".join(f"{stage} {sec:.2f} s" for stage, sec in seconds.items()) or "no stage timed"
 
 
 def _add_seconds(summary: RunSummary, stage: str, since: float) -> None:
@@ -221,7 +298,11 @@ def _duplicate_problem(path: Path, first: Path) -> Problem:
     )
 
 
-def format_summary(summary: RunSummary) -> str:
+# At most this many problems are printed; problems.parquet has them all.
+SHOWN_PROBLEMS = 20
+
+
+def format_summary(summary: RunSummary, stage_times: bool = False) -> str:
     header = ("file", "status", "pages", "KPIs", "errors", "warnings", "period")
     rows = [
         (Path(d.path).name, d.status, str(d.pages), str(d.kpis), str(d.errors), str(d.warnings), d.period)
@@ -232,11 +313,33 @@ def format_summary(summary: RunSummary) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.append("")
+    redone = (
+        f" ({summary.redone_for_settings} redone: settings changed)" if summary.redone_for_settings else ""
+    )
     lines.append(
-        f"{len(summary.documents)} processed, {summary.skipped_already_done} already in the output, "
+        f"{len(summary.documents)} processed{redone}, {summary.skipped_already_done} already in the output, "
         f"{summary.failed_inputs} failed, {summary.unsupported} unsupported skipped; "
         f"{summary.pages} pages in {summary.seconds:.1f} s"
     )
+    if stage_times and summary.stage_seconds:
+        lines.append("seconds per stage (summed over workers): " + _stage_times(summary.stage_seconds))
+    lines += _problem_lines(summary.problems)
     if summary.rows:
         lines.append("rows now in the dataset: " + ", ".join(f"{k} {v}" for k, v in summary.rows.items()))
+    else:
+        lines.append("nothing written")
     return "\n".join(lines)
+
+
+def _problem_lines(problems: list[Problem]) -> list[str]:
+    if not problems:
+        return []
+    errors = sum(p.severity == Severity.ERROR for p in problems)
+    lines = [f"{errors} errors, {len(problems) - errors} warnings:"]
+    ordered = sorted(problems, key=lambda p: (p.severity != Severity.ERROR, p.source_path, p.page or 0))
+    for p in ordered[:SHOWN_PROBLEMS]:
+        where = Path(p.source_path).name + (f" p.{p.page}" if p.page else "")
+        lines.append(f"  {p.severity.upper()} {where}: {p.code}: {p.message}")
+    if len(problems) > SHOWN_PROBLEMS:
+        lines.append(f"  ... and {len(problems) - SHOWN_PROBLEMS} more in problems.parquet")
+    return lines

@@ -24,10 +24,11 @@ class RunSettings:
     page_timeout: float = 180.0
     force: bool = False
     scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:PORT) instead of local processes
+    connect_timeout: float = 10.0  # seconds to reach the scheduler before giving up
 
     def provenance(self) -> dict[str, object]:
         """The settings that shape the output (no secrets, nothing machine-specific)."""
         d = asdict(self)
-        for private in ("password", "jobs", "force", "scheduler"):
+        for private in ("password", "jobs", "force", "scheduler", "connect_timeout"):
             d.pop(private)
         return d

@@ -13,6 +13,8 @@ class ExitCode:
     BAD_ARGS = 2
     MISSING_DEPENDENCY = 4
     OUTPUT_ERROR = 5
+    SCHEDULER_UNREACHABLE = 6
+    INTERNAL_ERROR = 70  # a bug (sysexits' EX_SOFTWARE): the message asks for --debug and a report
     INTERRUPTED = 130
 
 
@@ -83,6 +85,13 @@ class MissingDependencyError(BaocaoError):
 class OutputError(BaocaoError):
     code = "output.failed"
     exit_code = ExitCode.OUTPUT_ERROR
+
+
+class SchedulerUnreachableError(BaocaoError):
+    """The Dask scheduler named by --scheduler did not answer: nothing was processed."""
+
+    code = "scheduler.unreachable"
+    exit_code = ExitCode.SCHEDULER_UNREACHABLE
 
 
 class WorkerCrashedError(InputError):

@@ -116,10 +116,15 @@ def test_cli_exit_codes(bad_folder: Path, tmp_path: Path, capsys: pytest.Capture
     with pytest.raises(SystemExit) as exc:
         main(["run", str(good), "--out", str(tmp_path / "c"), "--dpi", "5"])
     assert exc.value.code == ExitCode.BAD_ARGS
-    rc = main(["run", str(tmp_path / "missing.pdf"), "--out", str(tmp_path / "d")])
+    # A missing input beside a good one: a problems row, the good one is processed.
+    rc = main(["run", str(tmp_path / "missing.pdf"), str(good), "--out", str(tmp_path / "d")])
     assert rc == ExitCode.SOME_INPUTS_FAILED
     codes = _problems_by_file(tmp_path / "d")
     assert codes["missing.pdf"] == {"input.not_found"}
+    # Nothing to process at all (a typo'd path): the same exit code, and no (empty) dataset is written.
+    rc = main(["run", str(tmp_path / "missing.pdf"), "--out", str(tmp_path / "e")])
+    assert rc == ExitCode.SOME_INPUTS_FAILED
+    assert not (tmp_path / "e").exists()
 
 
 def test_rerun_skips_done_documents_and_force_redoes_them(bad_folder: Path, tmp_path: Path) -> None:

@@ -51,3 +51,24 @@ def test_dask_cluster_output_equals_local_run(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(_table(tmp_path / "local", name), _table(tmp_path / "dask", name))
     kpis = _table(tmp_path / "dask", "kpis")
     assert set(kpis["kpi"]) >= {"cert.revoked", "cert.issued"}
+
+
+def test_relative_input_paths_reach_the_workers_as_absolute_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers on other machines (or started elsewhere) resolve a relative path against their own working
+    # directory: the run sends absolute paths, so what the operator typed works on any worker.
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXTS["a.txt"], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as c:
+        summary = run_batch(
+            [Path("in/a.txt")], Path("out"), RunSettings(jobs=1, scheduler=c.scheduler_address)
+        )
+    assert summary.failed_inputs == 0
+    reports = pd.read_parquet(tmp_path / "out" / "reports.parquet")
+    assert list(reports["source_path"]) == [str(src / "a.txt")]
+    assert list(reports["status"]) == ["ok"]

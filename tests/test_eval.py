@@ -11,17 +11,18 @@ from typing import Any
 
 import pytest
 
+from pipeline.eval_chart import write_chart
 from pipeline.evaluate import (
     BASELINE_FORMAT,
     EvalReport,
     baseline_data,
+    chart_samples,
     compare_to_baseline,
     evaluate_output,
     format_gate,
     format_markdown,
     load_baseline,
     report_json,
-    write_chart,
 )
 from pipeline.metrics import normalize_text
 from schemas import KpiRecord, PageRecord, Report, TextSource
@@ -234,7 +235,7 @@ def test_markdown_lists_every_wrong_missed_and_spurious_value(report: EvalReport
 
 def test_chart_is_a_png(report: EvalReport, tmp_path: Path) -> None:
     path = tmp_path / "chart" / "eval.png"
-    write_chart(report, path)
+    write_chart(chart_samples(report, baseline_data(report)), path, "gate passed against baseline.json")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert path.stat().st_size > 10_000
 

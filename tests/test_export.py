@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.export import SCHEMAS, STAGING, DatasetWriter
+from pipeline.export import OUTPUT_FILES, SCHEMAS, STAGING, DatasetWriter
 from pipeline.run import run_batch
 from pipeline.settings import RunSettings
 from schemas import SCHEMA_VERSION
@@ -36,7 +36,7 @@ def test_tables_have_the_documented_schema_and_version(out: Path) -> None:
 
 def test_no_temporary_or_staged_files_remain(out: Path) -> None:
     assert sorted(p.name for p in out.iterdir() if p.name != ".lock") == sorted(
-        [*(f"{n}.parquet" for n in SCHEMAS), STAGING]
+        [*(f"{n}.parquet" for n in OUTPUT_FILES), STAGING]
     )
     assert list((out / STAGING).iterdir()) == []
 
@@ -51,7 +51,7 @@ def test_staged_parts_of_a_killed_run_are_folded_in_next_time(out: Path, tmp_pat
     result = process_document(InputFile(src, "txt"), RunSettings(jobs=1))
     writer = DatasetWriter(out, {"pipeline_version": "test"})
     writer.stage(result)
-    assert result.report.document_id in writer.done_document_ids()
+    assert result.report.document_id in {m["document_id"] for m in writer.made_documents()}
     writer.close()  # "killed": no commit (the kernel releases the lock of a killed process)
     summary = run_batch([src], out, RunSettings(jobs=1))
     assert summary.skipped_already_done == 1
