@@ -68,6 +68,15 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("confidence", pa.float64()),
             ("qualifier", _str),
             ("level", _str),
+            ("box_x0", pa.int32()),
+            ("box_y0", pa.int32()),
+            ("box_x1", pa.int32()),
+            ("box_y1", pa.int32()),
+            ("box_page_width", pa.int32()),
+            ("box_page_height", pa.int32()),
+            ("source", _str),
+            ("extracted_value", pa.float64()),
+            ("reviewed", pa.bool_()),
         ]
     ),
     "pages": pa.schema(
@@ -102,6 +111,25 @@ def _rows(result: DocumentResult) -> dict[str, list[dict[str, object]]]:
         "pages": [p.model_dump() for p in result.pages],
         "problems": [p.model_dump() for p in result.problems],
     }
+
+
+def conform(table: pa.Table, name: str) -> pa.Table:
+    """A table read from disk in the current column set: columns added since it was written (e.g. the
+    review columns of kpis) are filled with nulls, or their default where nulls would mislead."""
+    schema = SCHEMAS[name]
+    for field in schema:
+        if field.name not in table.column_names:
+            default = _COLUMN_DEFAULTS.get((name, field.name))
+            column = pa.array([default] * table.num_rows, type=field.type)
+            table = table.append_column(field.name, column)
+    return table.select(schema.names).cast(schema)
+
+
+# Rows written before the review columns existed were all extracted and not reviewed.
+_COLUMN_DEFAULTS: dict[tuple[str, str], object] = {
+    ("kpis", "source"): "extracted",
+    ("kpis", "reviewed"): False,
+}
 
 
 def _metadata(name: str, provenance: dict[str, object]) -> dict[bytes, bytes]:
@@ -180,7 +208,7 @@ class DatasetWriter:
         path = self.out_dir / f"{name}.parquet"
         if not path.exists():
             return None
-        return pq.read_table(path).cast(SCHEMAS[name])
+        return conform(pq.read_table(path), name)
 
     def _parts(self) -> list[Path]:
         return sorted(p for p in self.staging.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -242,7 +270,7 @@ class DatasetWriter:
                     )
                     keep = pc.and_(keep, pc.invert(orphan))
                 pieces.append(old.filter(keep))
-            pieces.extend(pq.read_table(p / f"{name}.parquet").cast(SCHEMAS[name]) for p in parts)
+            pieces.extend(conform(pq.read_table(p / f"{name}.parquet"), name) for p in parts)
             if name == "problems" and self.run_problems:
                 rows = [p.model_dump() for p in self.run_problems]
                 pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
