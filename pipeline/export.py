@@ -275,7 +275,7 @@ class DatasetWriter:
                 rows = [p.model_dump() for p in self.run_problems]
                 pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
             table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
-            table = _sorted(name, table)
+            table = sort_table(name, table)
             write_table_atomic(
                 table.replace_schema_metadata(_metadata(name, self.provenance)),
                 self.out_dir / f"{name}.parquet",
@@ -287,7 +287,8 @@ class DatasetWriter:
         return counts
 
 
-def _sorted(name: str, table: pa.Table) -> pa.Table:
+def sort_table(name: str, table: pa.Table) -> pa.Table:
+    """Rows in the stable order every written table has."""
     keys = {
         "reports": ["source_path", "document_id"],
         "kpis": ["source_path", "document_id", "page", "kpi"],

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ocr.postprocess import postprocess_text
 from parsers.checks import check_consistency
@@ -37,6 +38,10 @@ from schemas.errors import (
     MissingDependencyError,
 )
 from schemas.extraction import KpiMatch, ReportMetadata
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +248,6 @@ def ocr_page(
     item: InputFile, page: int, settings: RunSettings
 ) -> tuple[PageText | Problem, dict[str, float]]:
     """Render, clean up and OCR one page (1-based). Page-level failures come back as a Problem."""
-    from ocr.preprocess import clean_page, with_options
     from ocr.render import render_page
     from ocr.tables import ocr_page_with_layout
     from ocr.threads import single_threaded
@@ -256,14 +260,13 @@ def ocr_page(
     try:
         image = render_page(item.path, page, settings.dpi, settings.password)
         t = timer.add("render", t)
-        # Table rules stay for ocr_page_with_layout, which finds the grid, erases it and reads row by row.
-        cleaned = clean_page(image, with_options(rules="never"))
+        cleaned = clean_for_ocr(image)
         del image
         t = timer.add("preprocess", t)
         result = ocr_page_with_layout(
-            cleaned.image, lang=settings.lang, timeout=settings.page_timeout, dpi=settings.dpi
+            cleaned, lang=settings.lang, timeout=settings.page_timeout, dpi=settings.dpi
         )
-        height, width = cleaned.image.shape[:2]
+        height, width = cleaned.shape[:2]
         timer.add("ocr", t)
     except MissingDependencyError:
         raise
@@ -291,6 +294,15 @@ def ocr_page(
         ),
     )
     return text, timer.seconds
+
+
+def clean_for_ocr(image: Image.Image) -> np.ndarray:
+    """The clean-up every OCR'd page gets. Word boxes are in pixels of its result, so `baocao review`
+    redoes it to show the page the boxes refer to."""
+    from ocr.preprocess import clean_page, with_options
+
+    # Table rules stay for ocr_page_with_layout, which finds the grid, erases it and reads row by row.
+    return clean_page(image, with_options(rules="never")).image
 
 
 def _page_problem(item: InputFile, page: int, code: str, message: str) -> Problem:

@@ -10,9 +10,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.parquet as pq
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from pipeline.corrections import CORRECTIONS_FILE, CorrectionsApplied, apply_corrections
 from pipeline.discover import InputFile, discover_inputs
 from pipeline.export import DatasetWriter
 from pipeline.process import DocumentResult, file_sha256, pipeline_version, process_document
@@ -47,6 +49,8 @@ class RunSummary:
     # process's.
     stage_seconds: dict[str, float] = field(default_factory=dict)
     pages: int = 0
+    corrections: CorrectionsApplied | None = None
+    corrections_file: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -89,7 +93,11 @@ def _period(result: DocumentResult) -> str:
     return f"{r.period_type} {r.period_start}..{r.period_end}"
 
 
-def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSummary:
+def run_batch(
+    inputs: list[Path], out_dir: Path, settings: RunSettings, corrections: Path | None = None
+) -> RunSummary:
+    """Process `inputs` into `out_dir`, then apply the reviewers' decisions (`corrections`, default
+    OUT/corrections.csv) to the whole dataset."""
     started = time.perf_counter()
     summary = RunSummary()
     provenance = {"pipeline_version": pipeline_version(), "settings": settings.provenance()}
@@ -192,6 +200,11 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
                     )
         t = time.perf_counter()
         summary.rows = writer.commit()
+        summary.corrections_file = corrections or out_dir / CORRECTIONS_FILE
+        summary.corrections = apply_corrections(out_dir, summary.corrections_file)
+        if summary.corrections is not None:
+            summary.rows["kpis"] -= summary.corrections.rejected
+            summary.rows["problems"] = pq.read_metadata(out_dir / "problems.parquet").num_rows
         _add_seconds(summary, "export", t)
     finally:
         writer.close()
@@ -237,6 +250,12 @@ def format_summary(summary: RunSummary) -> str:
         f"{summary.failed_inputs} failed, {summary.unsupported} unsupported skipped; "
         f"{summary.pages} pages in {summary.seconds:.1f} s"
     )
+    if summary.corrections is not None:
+        c = summary.corrections
+        lines.append(
+            f"corrections applied from {summary.corrections_file}: {c.corrected} corrected, "
+            f"{c.accepted} accepted, {c.rejected} rejected, {c.warnings} warnings (see problems.parquet)"
+        )
     if summary.rows:
         lines.append("rows now in the dataset: " + ", ".join(f"{k} {v}" for k, v in summary.rows.items()))
     return "\n".join(lines)
