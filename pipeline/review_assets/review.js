@@ -51,6 +51,17 @@
     return lines.join("\r\n") + "\r\n";
   }
 
+  // Edits that the corrections file now holds (saved and applied since) are no longer pending.
+  function forgetSavedEdits() {
+    const inFile = new Map(settings.decisions.map((d) => [keyOf(d), d]));
+    const edits = loadEdits();
+    for (const [key, d] of Object.entries(edits)) {
+      const saved = inFile.get(key);
+      if (saved && saved.action === d.action && String(saved.value) === String(d.value)) delete edits[key];
+    }
+    saveEdits(edits);
+  }
+
   function show() {
     const decisions = allDecisions();
     const edits = loadEdits();
@@ -132,6 +143,6 @@
     link.remove();
   });
 
-  window.baocaoReview = { correctionsCsv: correctionsCsv };
+  forgetSavedEdits();
   show();
 })();
