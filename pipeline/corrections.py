@@ -159,7 +159,7 @@ def apply_corrections(out_dir: Path, path: Path | None = None) -> CorrectionsApp
         problem = _apply_one(c, rows, removed, documents, path, applied)
         if problem is not None:
             new_problems.append(problem)
-    applied.warnings = len(new_problems)
+    applied.warnings = sum(p.code != "correction.rejected" for p in new_problems)
 
     kept = [r for i, r in enumerate(rows) if i not in removed]
     problem_rows += [p.model_dump() for p in new_problems]
@@ -218,14 +218,11 @@ def _apply_one(
     if c.extracted_value is not None and len(candidates) > 1:
         candidates = [i for i in candidates if rows[i]["value"] == c.extracted_value] or candidates
     if c.action == "reject":
+        # Said on every run, also once the row is gone (rejected by an earlier run): same words each time.
         if len(candidates) == 1:
-            row = rows[candidates[0]]
             removed.add(candidates[0])
-            applied.rejected += 1
-            what = f"{c.kpi} = {row['value']:g} from {row['evidence']!r}"
-        else:
-            # Already gone (rejected by an earlier run, or no longer extracted): still said, every run.
-            what = f"{c.kpi} = {c.extracted_value:g}" if c.extracted_value is not None else c.kpi
+        applied.rejected += 1
+        what = f"{where} = {c.extracted_value:g}" if c.extracted_value is not None else where
         return _document_problem(
             c,
             source_path,

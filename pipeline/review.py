@@ -149,7 +149,7 @@ def _page_view(report: object, page: object, doc_kpis: pd.DataFrame, site: Path)
     if page.source == "txt":
         return view
     dpi = int(json.loads(report.settings or "{}").get("dpi", 300))
-    name = f"pages/{report.document_id[:16]}-p{page.page}-{page.source}-{dpi}.jpg"
+    name = page_image_name(report.document_id, page.page, page.source, dpi)
     target = site / name
     try:
         if not target.exists():
@@ -168,6 +168,11 @@ def _page_view(report: object, page: object, doc_kpis: pd.DataFrame, site: Path)
             "(the pipeline changed since the run?): boxes may be off; run with --force to refresh"
         )
     return view
+
+
+def page_image_name(document_id: str, page: int, source: str, dpi: int) -> str:
+    """Where a page's image goes in the site; the run's DPI is in the name because it sets the page."""
+    return f"pages/{document_id[:16]}-p{page}-{source}-{dpi}.jpg"
 
 
 def _render_page_image(source: Path, page: int, kind: str, dpi: int, target: Path) -> None:

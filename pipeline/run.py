@@ -203,8 +203,8 @@ def run_batch(
         summary.corrections_file = corrections or out_dir / CORRECTIONS_FILE
         summary.corrections = apply_corrections(out_dir, summary.corrections_file)
         if summary.corrections is not None:
-            summary.rows["kpis"] -= summary.corrections.rejected
-            summary.rows["problems"] = pq.read_metadata(out_dir / "problems.parquet").num_rows
+            for name in ("kpis", "problems"):
+                summary.rows[name] = pq.read_metadata(out_dir / f"{name}.parquet").num_rows
         _add_seconds(summary, "export", t)
     finally:
         writer.close()

@@ -5,18 +5,20 @@ Tesseract), and a correction made in the page round-trips through corrections.cs
 from __future__ import annotations
 
 import csv
+import json
+import re
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import pytesseract
+import pytest
 from PIL import Image
 
 from pipeline.cli import main
-from pipeline.review import build_review_site
+from pipeline.review import build_review_site, page_image_name
 from tests.conftest import SampleRun
 
 pytestmark = pytest.mark.slow
@@ -69,6 +71,41 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         driver.quit()
 
 
+@pytest.fixture(scope="module")
+def review_index(review_out: Path) -> Path:
+    return build_review_site(review_out)
+
+
+def _read_digits(page_image: Image.Image, box: tuple[float, float, float, float], k: float) -> str:
+    """What Tesseract reads in the page image under a box (page pixels × k), as digits only."""
+    x0, y0, x1, y1 = box
+    crop = page_image.crop((round(x0 * k) - 4, round(y0 * k) - 4, round(x1 * k) + 5, round(y1 * k) + 5))
+    crop = crop.resize((crop.width * 4, crop.height * 4), Image.LANCZOS)
+    return re.sub(r"\D", "", pytesseract.image_to_string(crop, config="--psm 7"))
+
+
+def test_boxes_hold_their_values(review_out: Path, review_index: Path) -> None:
+    """Every value of a scanned or text-layer sample is boxed, and the page image under its box reads as
+    the value. Reading a cropped number misses a digit now and then ("L176" for 1.176): 144 of the 149
+    boxes of the samples read back exactly; the others were checked by eye."""
+    kpis = pd.read_parquet(review_out / "kpis.parquet")
+    pages = pd.read_parquet(review_out / "pages.parquet")
+    reports = pd.read_parquet(review_out / "reports.parquet").set_index("document_id")
+    imaged = kpis.merge(pages[["document_id", "page", "source"]], on=["document_id", "page"])
+    imaged = imaged[imaged.source != "txt"]
+    assert len(imaged) > 100
+    assert imaged.box_x0.notna().all(), imaged[imaged.box_x0.isna()][["source_path", "kpi", "page"]]
+    read_back = 0
+    for row in imaged.itertuples(index=False):
+        dpi = json.loads(reports.loc[row.document_id, "settings"])["dpi"]
+        image = Image.open(review_index.parent / page_image_name(row.document_id, row.page, row.source, dpi))
+        digits = _read_digits(
+            image, (row.box_x0, row.box_y0, row.box_x1, row.box_y1), image.width / row.box_page_width
+        )
+        read_back += digits == re.sub(r"\D", "", f"{row.value:g}")
+    assert read_back >= 0.95 * len(imaged), f"{read_back} of {len(imaged)} boxes read back as their value"
+
+
 def _document_id(out: Path, sample_run: SampleRun, name: str) -> str:
     reports = pd.read_parquet(out / "reports.parquet")
     path = str(sample_run.input_path(name))
@@ -98,12 +135,12 @@ def _row(driver: object, index: str) -> object:
 
 
 def test_review_site_boxes_and_corrections_round_trip(
-    review_out: Path, sample_run: SampleRun, browser: object
+    review_out: Path, review_index: Path, sample_run: SampleRun, browser: object
 ) -> None:
     from selenium.webdriver.common.by import By
 
     driver = browser
-    index = build_review_site(review_out)
+    index = review_index
     truths = sample_run.truths
 
     # The index lists every document and draws the KPI panel.
@@ -138,16 +175,10 @@ def test_review_site_boxes_and_corrections_round_trip(
     assert stored[1] - slack <= on_page[1] <= stored[1]
     assert stored[2] <= on_page[2] <= stored[2] + slack
     assert stored[3] <= on_page[3] <= stored[3] + slack
-    # The pixels of the shown page image under that box read "17.882".
+    # The pixels of the page image the browser shows, under the box as the browser placed it, read "17.882".
     image_href = svg.find_element(By.TAG_NAME, "image").get_attribute("href")
     page_image = Image.open(index.parent / image_href)
-    k = page_image.width / page_w
-    crop = page_image.crop(
-        (round(stored[0] * k) - 4, round(stored[1] * k) - 4, round(stored[2] * k) + 4, round(stored[3] * k) + 4)
-    )
-    crop = crop.resize((crop.width * 4, crop.height * 4), Image.LANCZOS)
-    read = pytesseract.image_to_string(crop, config="--psm 7 -c tessedit_char_whitelist=0123456789.,")
-    assert "".join(ch for ch in read if ch.isdigit()) == "17882"
+    assert _read_digits(page_image, tuple(on_page), page_image.width / page_w) == "17882"
 
     # Decide in the page: correct doc.issued, accept doc.signed, reject cert.total; save the file.
     _row(driver, i).find_element(By.CSS_SELECTOR, "input.fix").send_keys("17.883")
