@@ -91,14 +91,17 @@ def test_boxes_hold_their_values(review_out: Path, review_index: Path) -> None:
     kpis = pd.read_parquet(review_out / "kpis.parquet")
     pages = pd.read_parquet(review_out / "pages.parquet")
     reports = pd.read_parquet(review_out / "reports.parquet").set_index("document_id")
-    imaged = kpis.merge(pages[["document_id", "page", "source"]], on=["document_id", "page"])
-    imaged = imaged[imaged.source != "txt"]
+    page_sources = pages[["document_id", "page", "source"]].rename(columns={"source": "page_source"})
+    imaged = kpis.merge(page_sources, on=["document_id", "page"])
+    imaged = imaged[imaged.page_source != "txt"]
     assert len(imaged) > 100
     assert imaged.box_x0.notna().all(), imaged[imaged.box_x0.isna()][["source_path", "kpi", "page"]]
     read_back = 0
     for row in imaged.itertuples(index=False):
         dpi = json.loads(reports.loc[row.document_id, "settings"])["dpi"]
-        image = Image.open(review_index.parent / page_image_name(row.document_id, row.page, row.source, dpi))
+        image = Image.open(
+            review_index.parent / page_image_name(row.document_id, row.page, row.page_source, dpi)
+        )
         digits = _read_digits(
             image, (row.box_x0, row.box_y0, row.box_x1, row.box_y1), image.width / row.box_page_width
         )
