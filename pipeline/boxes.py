@@ -11,13 +11,14 @@ would mislead a reviewer more than a missing one.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-__all__ = ["Box", "PageGeometry", "WordBox", "value_box"]
+__all__ = ["Box", "PageGeometry", "ValueLocator", "WordBox", "value_box"]
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 _TOKEN = re.compile(r"\S+")
@@ -43,57 +44,86 @@ class PageGeometry:
     words: tuple[WordBox, ...]
 
 
+class ValueLocator:
+    """Boxes of values on one page: the page's tokens, word index and alignment are worked out once."""
+
+    def __init__(self, text: str, raw_text: str, geometry: PageGeometry) -> None:
+        self.text = text
+        self.raw_text = raw_text
+        self.geometry = geometry
+        self._tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(raw_text)]
+        self._token_ends = [e for _, e, _ in self._tokens]
+        self._words_by_text: dict[str, list[int]] = {}
+        for j, word in enumerate(geometry.words):
+            self._words_by_text.setdefault(word.text, []).append(j)
+        self._alignment: list[tuple[str, int, int, int, int]] | None = None
+
+    def box(self, start: int, end: int) -> Box | None:
+        """The box of the words holding text[start:end], or None when they cannot be found for sure."""
+        raw_start, raw_end = self._raw_span(start, end)
+        tokens = self._tokens
+        first = bisect.bisect_right(self._token_ends, raw_start)
+        last = first
+        while last + 1 < len(tokens) and tokens[last + 1][0] < raw_end:
+            last += 1
+        if first >= len(tokens) or tokens[first][0] >= raw_end:
+            return None
+        wanted = [t for _, _, t in tokens[first : last + 1]]
+        around = (
+            tokens[max(0, first - _CONTEXT_TOKENS) : first] + tokens[last + 1 : last + 1 + _CONTEXT_TOKENS]
+        )
+        context = Counter(t for _, _, t in around)
+        words = self.geometry.words
+        scored = [
+            (_context_score(words, j, len(wanted), context), j)
+            for j in self._words_by_text.get(wanted[0], [])
+            if j + len(wanted) <= len(words) and all(words[j + k].text == w for k, w in enumerate(wanted))
+        ]
+        if not scored:
+            return None
+        scored.sort(key=lambda sj: (-sj[0], sj[1]))
+        if len(scored) > 1 and scored[0][0] == scored[1][0]:
+            return None  # two equally likely places
+        j = scored[0][1]
+        chosen = words[j : j + len(wanted)]
+        return (
+            min(w.x0 for w in chosen),
+            min(w.y0 for w in chosen),
+            max(w.x1 for w in chosen),
+            max(w.y1 for w in chosen),
+        )
+
+    def _raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """text[start:end] carried over to raw_text through a character alignment of the two."""
+        if self.text == self.raw_text:
+            return start, end
+        if self._alignment is None:
+            self._alignment = [
+                (op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)
+                for op in Levenshtein.opcodes(self.text, self.raw_text)
+            ]
+        ops = self._alignment
+        op_starts = [op[1] for op in ops]
+
+        def carry(pos: int) -> int:
+            i = bisect.bisect_right(op_starts, pos) - 1
+            while 0 <= i < len(ops) and ops[i][2] <= pos:  # skip insertions (empty source ranges)
+                i += 1
+            if i < 0 or i >= len(ops):
+                return len(self.raw_text)
+            tag, src_start, _, dest_start, dest_end = ops[i]
+            if tag == "equal":
+                return dest_start + pos - src_start
+            return dest_start + min(pos - src_start, max(dest_end - dest_start - 1, 0))
+
+        raw_start = carry(start)
+        raw_end = carry(max(end - 1, start)) + 1
+        return raw_start, max(raw_end, raw_start + 1)
+
+
 def value_box(text: str, raw_text: str, start: int, end: int, geometry: PageGeometry) -> Box | None:
-    """The box of the words holding text[start:end], or None when they cannot be found for sure."""
-    raw_start, raw_end = _raw_span(text, raw_text, start, end)
-    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(raw_text)]
-    targets = [i for i, (s, e, _) in enumerate(tokens) if s < raw_end and e > raw_start]
-    if not targets:
-        return None
-    first, last = targets[0], targets[-1]
-    wanted = [tokens[i][2] for i in targets]
-    context = Counter(
-        t
-        for _, _, t in tokens[max(0, first - _CONTEXT_TOKENS) : first]
-        + tokens[last + 1 : last + 1 + _CONTEXT_TOKENS]
-    )
-    words = geometry.words
-    scored: list[tuple[int, int]] = []
-    for j in range(len(words) - len(wanted) + 1):
-        if all(words[j + k].text == w for k, w in enumerate(wanted)):
-            scored.append((_context_score(words, j, len(wanted), context), j))
-    if not scored:
-        return None
-    scored.sort(key=lambda sj: (-sj[0], sj[1]))
-    if len(scored) > 1 and scored[0][0] == scored[1][0]:
-        return None  # two equally likely places
-    j = scored[0][1]
-    chosen = words[j : j + len(wanted)]
-    return (
-        min(w.x0 for w in chosen),
-        min(w.y0 for w in chosen),
-        max(w.x1 for w in chosen),
-        max(w.y1 for w in chosen),
-    )
-
-
-def _raw_span(text: str, raw_text: str, start: int, end: int) -> tuple[int, int]:
-    """text[start:end] carried over to raw_text through a character alignment of the two."""
-    if text == raw_text:
-        return start, end
-    ops = Levenshtein.opcodes(text, raw_text)
-
-    def carry(pos: int) -> int:
-        for op in ops:
-            if op.src_start <= pos < op.src_end:
-                if op.tag == "equal":
-                    return op.dest_start + pos - op.src_start
-                return op.dest_start + min(pos - op.src_start, max(op.dest_end - op.dest_start - 1, 0))
-        return len(raw_text)
-
-    raw_start = carry(start)
-    raw_end = carry(max(end - 1, start)) + 1
-    return raw_start, max(raw_end, raw_start + 1)
+    """The box of one value (see ValueLocator, which places many values of a page faster)."""
+    return ValueLocator(text, raw_text, geometry).box(start, end)
 
 
 def _context_score(words: tuple[WordBox, ...], j: int, n: int, context: Counter[str]) -> int:

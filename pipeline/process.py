@@ -24,7 +24,7 @@ from ocr.postprocess import postprocess_text
 from parsers.checks import check_consistency
 from parsers.kpis import extract_kpis
 from parsers.metadata import parse_metadata
-from pipeline.boxes import PageGeometry, WordBox, value_box
+from pipeline.boxes import PageGeometry, ValueLocator, WordBox
 from pipeline.discover import InputFile, sniff_kind
 from pipeline.legacy_text import decode_vietnamese_text
 from pipeline.settings import RunSettings
@@ -331,11 +331,9 @@ def _value_confidence(match: KpiMatch, page: PageText) -> float:
     return round(match.score * ocr_conf, 4)
 
 
-def _box_fields(match: KpiMatch, page: PageText) -> dict[str, int]:
+def _box_fields(match: KpiMatch, locator: ValueLocator | None) -> dict[str, int]:
     """The kpis columns that place the value on its page image; empty when it cannot be placed."""
-    if page.geometry is None:
-        return {}
-    box = value_box(page.text, page.raw_text, match.start, match.end, page.geometry)
+    box = locator.box(match.start, match.end) if locator is not None else None
     if box is None:
         return {}
     x0, y0, x1, y1 = box
@@ -344,8 +342,8 @@ def _box_fields(match: KpiMatch, page: PageText) -> dict[str, int]:
         "box_y0": y0,
         "box_x1": x1,
         "box_y1": y1,
-        "box_page_width": page.geometry.width,
-        "box_page_height": page.geometry.height,
+        "box_page_width": locator.geometry.width,
+        "box_page_height": locator.geometry.height,
     }
 
 
@@ -415,9 +413,10 @@ def finish_document(plan: DocumentPlan, settings: RunSettings) -> DocumentResult
     t = timer.add("parse", t)
 
     by_page = {p.page: p for p in pages}
+    locators = {p.page: ValueLocator(p.text, p.raw_text, p.geometry) for p in pages if p.geometry is not None}
     kpis: list[KpiRecord] = []
     for m in matches:
-        box = _box_fields(m, by_page[m.page])
+        box = _box_fields(m, locators.get(m.page))
         try:
             kpis.append(
                 KpiRecord(
