@@ -82,7 +82,9 @@ def build_review_site(out_dir: Path, corrections: Path | None = None) -> Path:
     }
     reports, kpis, pages, problems = tables
     docs = []
-    for report in reports.itertuples(index=False):
+    for n, report in enumerate(reports.itertuples(index=False), start=1):
+        # Page images of scanned pages cost a render and a clean-up each (~0.5 s): say where it is.
+        log.info("[%d/%d] %s", n, len(reports), report.source_path)
         doc_kpis = kpis[kpis.document_id == report.document_id]
         doc_pages = pages[pages.document_id == report.document_id]
         doc_problems = problems[problems.document_id == report.document_id]
@@ -93,6 +95,14 @@ def build_review_site(out_dir: Path, corrections: Path | None = None) -> Path:
     orphans = problems[problems.document_id.isna()]
     index = site / "index.html"
     _write_text(index, _index_html(docs, orphans, _panel(reports, kpis), settings))
+    log.info(
+        "%d documents, %d values (%d boxed on their page), %d decisions already in %s",
+        len(reports),
+        len(kpis),
+        int(kpis.box_x0.notna().sum()),
+        len(decisions),
+        corrections_file,
+    )
     return index
 
 
@@ -440,12 +450,14 @@ def _index_html(
         parts.append("<h2>Files not read</h2>")
         parts.append(_problems_html(orphans))
     parts.append(
-        '<h2>KPI panel</h2><p class="sub">One point per report period (period end on the x axis); '
-        "where several values exist the reviewed, then the most confident one.</p>"
+        '<h2>KPI panel</h2><p class="sub">One series per KPI, province and period type, a point per '
+        "report period (period end on the x axis); where several values exist the reviewed, then the most "
+        "confident one.</p>"
     )
-    groups = panel.groupby(["kpi", "scope", "level"], sort=True) if not panel.empty else []
-    for (kpi, scope, level), rows in groups:
-        label = f"{kpi} · {scope}" + (f" · {level}" if level else "")
+    # A quarter's count is not a month's: one series per period type.
+    groups = panel.groupby(["kpi", "scope", "level", "period_type"], sort=True) if not panel.empty else []
+    for (kpi, scope, level, period_type), rows in groups:
+        label = f"{kpi} · {scope}" + (f" · {level}" if level else "") + f" · by {period_type}"
         parts.append(f'<div class="panel-kpi"><h3>{_e(label)}</h3><div class="panel-row">')
         for province, points in rows.groupby("province", sort=True):
             last = points.iloc[-1]
