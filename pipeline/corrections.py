@@ -134,25 +134,30 @@ def _number(text: str, name: str) -> float | None:
     return number
 
 
-def apply_corrections(out_dir: Path, path: Path | None = None) -> CorrectionsApplied | None:
-    """Undo earlier corrections in OUT/kpis.parquet, apply `path` (default OUT/corrections.csv), and
-    rewrite kpis and problems atomically. None when there was nothing to do."""
-    path = path or out_dir / CORRECTIONS_FILE
-    kpis_file, problems_file = out_dir / "kpis.parquet", out_dir / "problems.parquet"
-    if not kpis_file.exists() or not problems_file.exists():
-        return None
-    kpis_table = conform(pq.read_table(kpis_file), "kpis")
-    problems_table = conform(pq.read_table(problems_file), "problems")
-    had_effect = pc.any(kpis_table.column("reviewed")).as_py() or any(
-        str(c or "").startswith(_PROBLEM_PREFIX) for c in problems_table.column("code").to_pylist()
+@dataclass
+class CorrectedTables:
+    kpis: pa.Table
+    problems: pa.Table
+    applied: CorrectionsApplied
+
+
+def correct_tables(
+    kpis: pa.Table, problems: pa.Table, documents: dict[str, str], path: Path
+) -> CorrectedTables | None:
+    """kpis and problems with earlier corrections undone and the decisions of `path` applied; None when
+    there is nothing to do (no file, and no trace of an earlier one). `documents` maps each document_id
+    of the dataset to its source_path. Pure: the caller writes the tables (and builds anything derived
+    from kpis, such as a panel, from the corrected ones)."""
+    kpis, problems = conform(kpis, "kpis"), conform(problems, "problems")
+    had_effect = pc.any(kpis.column("reviewed")).as_py() or any(
+        str(c or "").startswith(_PROBLEM_PREFIX) for c in problems.column("code").to_pylist()
     )
     if not path.exists() and not had_effect:
         return None
 
-    rows = [_undone(r) for r in kpis_table.to_pylist()]
-    problem_rows = [p for p in problems_table.to_pylist() if not str(p["code"]).startswith(_PROBLEM_PREFIX)]
+    rows = [_undone(r) for r in kpis.to_pylist()]
+    problem_rows = [p for p in problems.to_pylist() if not str(p["code"]).startswith(_PROBLEM_PREFIX)]
     corrections, new_problems = read_corrections(path) if path.exists() else ([], [])
-    documents = _documents(out_dir)
     applied = CorrectionsApplied()
     removed: set[int] = set()
     for c in _last_decisions(corrections):
@@ -163,9 +168,28 @@ def apply_corrections(out_dir: Path, path: Path | None = None) -> CorrectionsApp
 
     kept = [r for i, r in enumerate(rows) if i not in removed]
     problem_rows += [p.model_dump() for p in new_problems]
-    _write("kpis", kept, kpis_file)
-    _write("problems", problem_rows, problems_file)
-    return applied
+    return CorrectedTables(
+        sort_table("kpis", pa.Table.from_pylist(kept, schema=SCHEMAS["kpis"])),
+        sort_table("problems", pa.Table.from_pylist(problem_rows, schema=SCHEMAS["problems"])),
+        applied,
+    )
+
+
+def apply_corrections(out_dir: Path, path: Path | None = None) -> CorrectionsApplied | None:
+    """correct_tables on OUT/kpis.parquet and OUT/problems.parquet with `path` (default
+    OUT/corrections.csv), both rewritten atomically. None when there was nothing to do."""
+    path = path or out_dir / CORRECTIONS_FILE
+    kpis_file, problems_file = out_dir / "kpis.parquet", out_dir / "problems.parquet"
+    if not kpis_file.exists() or not problems_file.exists():
+        return None
+    corrected = correct_tables(
+        pq.read_table(kpis_file), pq.read_table(problems_file), _documents(out_dir), path
+    )
+    if corrected is None:
+        return None
+    _write(corrected.kpis, kpis_file)
+    _write(corrected.problems, problems_file)
+    return corrected.applied
 
 
 def _undone(row: dict[str, object]) -> dict[str, object]:
@@ -285,8 +309,6 @@ def _file_problem(path: Path, message: str, code: str = "correction.unreadable")
     return Problem(source_path=str(path), severity=Severity.WARNING, code=code, message=message)
 
 
-def _write(name: str, rows: list[dict[str, object]], dest: Path) -> None:
+def _write(table: pa.Table, dest: Path) -> None:
     # The file's metadata (schema version, provenance of the run) stays: this step changes rows only.
-    metadata = pq.read_schema(dest).metadata
-    table = sort_table(name, pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
-    write_table_atomic(table.replace_schema_metadata(metadata), dest)
+    write_table_atomic(table.replace_schema_metadata(pq.read_schema(dest).metadata), dest)
