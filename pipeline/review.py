@@ -94,7 +94,7 @@ def build_review_site(out_dir: Path, corrections: Path | None = None) -> Path:
         docs.append((report, page_name, doc_kpis, doc_problems))
     orphans = problems[problems.document_id.isna()]
     index = site / "index.html"
-    _write_text(index, _index_html(docs, orphans, _panel(reports, kpis), settings))
+    _write_text(index, _index_html(docs, orphans, _panel(out_dir, reports, kpis), settings))
     log.info(
         "%d documents, %d values (%d boxed on their page), %d decisions already in %s",
         len(reports),
@@ -383,18 +383,37 @@ def _problems_html(problems: pd.DataFrame) -> str:
 # -- index and KPI panel ---------------------------------------------------------------------------
 
 
-def _panel(reports: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
-    """One value per province, KPI, scope, level and period: the most confident one (a reviewed value
-    first), for the small charts."""
+_PANEL_COLUMNS = ["kpi", "province", "scope", "level", "period_type", "period_end", "value"]
+
+
+def _panel(out_dir: Path, reports: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
+    """The points of the small charts: OUT/kpi_panel.parquet when the run wrote one (its rules chose
+    each value), otherwise one value per province, KPI, scope, level and period taken from kpis, the
+    reviewed one first, then the most confident."""
+    panel_file = out_dir / "kpi_panel.parquet"
+    if panel_file.exists():
+        try:
+            panel = pd.read_parquet(panel_file, columns=_PANEL_COLUMNS)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("%s cannot be read (%s): the charts use kpis.parquet", panel_file, exc)
+        else:
+            for column in ("kpi", "province", "scope", "level", "period_type"):
+                panel[column] = panel[column].astype(object)  # categories would give empty groups
+            panel["period_end"] = pd.to_datetime(panel.period_end).dt.date
+            return _chart_points(panel)
     if kpis.empty:
-        return kpis.assign(province=pd.Series(dtype=str))
+        return pd.DataFrame(columns=_PANEL_COLUMNS)
     rows = kpis.merge(reports[["document_id", "province"]], on="document_id", how="left")
-    rows = rows[rows.period_end.notna()].copy()
-    rows["province"] = rows.province.fillna("(province unknown)")
-    rows["level"] = rows.level.fillna("")
     rows = rows.sort_values(["reviewed", "confidence"], ascending=False)
-    keys = ["kpi", "province", "scope", "level", "period_type", "period_end"]
-    return rows.drop_duplicates(keys).sort_values(["kpi", "province", "scope", "level", "period_end"])
+    rows = rows.drop_duplicates(["kpi", "province", "scope", "level", "period_type", "period_end"])
+    return _chart_points(rows[_PANEL_COLUMNS].copy())
+
+
+def _chart_points(panel: pd.DataFrame) -> pd.DataFrame:
+    panel = panel[panel.period_end.notna() & panel.period_type.notna()].copy()
+    panel["province"] = panel.province.fillna("(province unknown)")
+    panel["level"] = panel.level.fillna("")
+    return panel.sort_values(["kpi", "province", "scope", "level", "period_end"])
 
 
 def _sparkline(points: pd.DataFrame) -> str:

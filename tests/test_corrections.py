@@ -4,10 +4,12 @@ Runs the real pipeline on the .txt sample (no OCR needed for decisions about val
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -155,3 +157,25 @@ def test_review_site_of_a_text_document(out: Path) -> None:
     assert page.count('<tr class="value') == len(pd.read_parquet(out / "kpis.parquet"))
     assert "16275" in page and '<pre class="page-text">' in page
     assert (site / "review.js").exists() and (site / "review.css").exists()
+
+
+def test_review_charts_use_the_kpi_panel_when_the_run_wrote_one(out: Path) -> None:
+    assert main(["review", str(out)]) == ExitCode.OK
+    assert "Trà Vinh: <b>16275</b>" in (out / "review" / "index.html").read_text(encoding="utf-8")
+    # kpi_panel.parquet (written by runs that build the panel) chose its own values: the charts show them.
+    panel = pa.table(
+        {
+            "province": pa.array(["Trà Vinh", "Trà Vinh"]).dictionary_encode(),
+            "kpi": pa.array(["doc.issued", "doc.issued"]).dictionary_encode(),
+            "scope": pa.array(["period", "period"]).dictionary_encode(),
+            "period_type": pa.array(["month", "month"]).dictionary_encode(),
+            "period_end": pa.array([dt.datetime(2022, 12, 31), dt.datetime(2023, 1, 31)], pa.timestamp("us")),
+            "level": pa.array([None, None], pa.string()).dictionary_encode(),
+            "value": [15001.0, 16275.0],
+        }
+    )
+    pq.write_table(panel, out / "kpi_panel.parquet")
+    assert main(["review", str(out)]) == ExitCode.OK
+    index = (out / "review" / "index.html").read_text(encoding="utf-8")
+    assert "Trà Vinh: <b>16275</b> (2023-01-31)" in index
+    assert "<title>2022-12-31: 15001</title>" in index
