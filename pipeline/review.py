@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from PIL import Image
@@ -35,6 +36,8 @@ from pipeline.process import clean_for_ocr
 from schemas.errors import BaocaoError, NoDatasetError, OutputError
 
 log = logging.getLogger(__name__)
+
+Row = Any  # a row of a table as DataFrame.itertuples gives it (a namedtuple of the table's columns)
 
 SITE_DIR = "review"
 _ASSETS = ("review.css", "review.js")
@@ -151,7 +154,7 @@ def _decisions(path: Path) -> list[dict[str, object]]:
 # -- page images -----------------------------------------------------------------------------------
 
 
-def _page_view(report: object, page: object, doc_kpis: pd.DataFrame, site: Path) -> PageView:
+def _page_view(report: Row, page: Row, doc_kpis: pd.DataFrame, site: Path) -> PageView:
     on_page = doc_kpis[(doc_kpis.page == page.page) & doc_kpis.box_page_width.notna()]
     width = int(on_page.box_page_width.iloc[0]) if len(on_page) else 0
     height = int(on_page.box_page_height.iloc[0]) if len(on_page) else 0
@@ -252,7 +255,7 @@ def _legend() -> str:
     )
 
 
-def _value_key(row: object) -> dict[str, object]:
+def _value_key(row: Row) -> dict[str, object]:
     return {
         "document_id": row.document_id,
         "kpi": row.kpi,
@@ -265,7 +268,7 @@ def _value_key(row: object) -> dict[str, object]:
 
 
 def _document_html(
-    report: object,
+    report: Row,
     views: list[PageView],
     doc_kpis: pd.DataFrame,
     doc_problems: pd.DataFrame,
@@ -273,7 +276,7 @@ def _document_html(
 ) -> str:
     title = Path(report.source_path).name
     values = []
-    by_page: dict[int, list[tuple[int, object]]] = defaultdict(list)
+    by_page: dict[int, list[tuple[int, Row]]] = defaultdict(list)
     for i, row in enumerate(doc_kpis.itertuples(index=False)):
         values.append(_value_key(row))
         by_page[int(row.page)].append((i, row))
@@ -305,7 +308,7 @@ def _document_html(
     return "\n".join(parts)
 
 
-def _page_svg(view: PageView, rows: list[tuple[int, object]]) -> str:
+def _page_svg(view: PageView, rows: list[tuple[int, Row]]) -> str:
     boxes = []
     for i, row in rows:
         if pd.isna(row.box_x0):
@@ -328,7 +331,7 @@ def _page_svg(view: PageView, rows: list[tuple[int, object]]) -> str:
     )
 
 
-def _values_table(rows: list[tuple[int, object]]) -> str:
+def _values_table(rows: list[tuple[int, Row]]) -> str:
     if not rows:
         return '<div class="values"><p>No value read on this page.</p></div>'
     out = [
@@ -442,7 +445,7 @@ def _sparkline(points: pd.DataFrame) -> str:
 
 
 def _index_html(
-    docs: list[tuple[object, str, pd.DataFrame, pd.DataFrame]],
+    docs: list[tuple[Row, str, pd.DataFrame, pd.DataFrame]],
     orphans: pd.DataFrame,
     panel: pd.DataFrame,
     settings: dict[str, object],
