@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 # fonts-liberation2: the tests and `make samples` render text in Liberation Serif (only they check it).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils python3-venv fonts-liberation2
 FONT_FILE := /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
+# chromium, chromium-driver: the headless-browser test of `baocao review` (only `make test` needs them).
+BROWSER_PACKAGES := chromium chromium-driver
 OUT ?= out
 JOBS ?= $(shell nproc)
 # The sample inputs (samples/ also holds their ground truth, source texts and generator).
@@ -16,7 +18,7 @@ define SYSTEM_DEPS_SH
 # Installs Tesseract (vie, eng), poppler, the Liberation fonts and venv support with apt-get when missing and allowed
 # (root or passwordless sudo); otherwise says exactly what to install and fails.
 set -euo pipefail
-packages=($(APT_PACKAGES))
+packages=($(APT_PACKAGES) $${NEED_BROWSER:+$(BROWSER_PACKAGES)})
 
 have_all() {
   command -v tesseract >/dev/null 2>&1 &&
@@ -24,6 +26,7 @@ have_all() {
     tesseract --list-langs 2>/dev/null | grep -qx eng &&
     command -v pdftoppm >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 &&
     { [ -z "$${NEED_FONTS:-}" ] || test -f $(FONT_FILE); } &&
+    { [ -z "$${NEED_BROWSER:-}" ] || { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; } &&
     python3 -c 'import ensurepip, venv' >/dev/null 2>&1
 }
 
@@ -31,7 +34,7 @@ have_all && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "baocao needs: Tesseract OCR 5 with the 'vie' and 'eng' languages, poppler (pdftoppm, pdfinfo)," >&2
-  echo "Python 3.11+ with venv, and for the tests the Liberation fonts ($(FONT_FILE))." >&2
+  echo "Python 3.11+ with venv, and for the tests the Liberation fonts ($(FONT_FILE)) and chromium." >&2
   echo "This system has no apt-get: install them with your package manager" >&2
   echo "(e.g. 'dnf install tesseract tesseract-langpack-vie poppler-utils' or 'brew install tesseract" >&2
   echo "tesseract-lang poppler'), then run make again." >&2
@@ -53,7 +56,7 @@ echo "installing system packages: $${packages[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "$${SUDO[@]}" apt-get update -qq
 "$${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$${packages[@]}" >/dev/null
-have_all || { echo "system packages installed but Tesseract, poppler or the fonts are still not usable" >&2; exit 1; }
+have_all || { echo "system packages installed but Tesseract, poppler, the fonts or chromium are still not usable" >&2; exit 1; }
 endef
 export SYSTEM_DEPS_SH
 
@@ -62,6 +65,7 @@ export SYSTEM_DEPS_SH
 all: test
 
 test test-fast samples: export NEED_FONTS := 1
+test: export NEED_BROWSER := 1
 
 ## system-deps: Tesseract (+ Vietnamese), poppler; installs with apt when missing and allowed
 system-deps:

@@ -1,4 +1,5 @@
-"""Poppler wrappers: page count / encryption / page size (pdfinfo) and the text layer (pdftotext).
+"""Poppler wrappers: page count / encryption / page size (pdfinfo), the text layer and its word boxes
+(pdftotext).
 
 Poppler is called with argument lists, never through a shell, so odd file names are safe.
 """
@@ -9,7 +10,8 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemas.errors import (
@@ -20,7 +22,15 @@ from schemas.errors import (
 )
 from vietnamese.letters import is_vietnamese_letter
 
-__all__ = ["PdfInfo", "has_usable_text_layer", "pdf_info", "text_layer"]
+__all__ = [
+    "PdfInfo",
+    "PdfPageWords",
+    "PdfWord",
+    "has_usable_text_layer",
+    "pdf_info",
+    "text_layer",
+    "text_layer_words",
+]
 
 POPPLER_TIMEOUT_SECONDS = 120
 _INSTALL_HINT = "install poppler: `apt-get install poppler-utils`"
@@ -91,6 +101,64 @@ def text_layer(path: Path, password: str | None = None) -> list[str]:
     if pages and not pages[-1].strip():
         pages.pop()
     return [unicodedata.normalize("NFC", page) for page in pages]
+
+
+@dataclass(frozen=True)
+class PdfWord:
+    """A word of the text layer and its box, in PDF points from the top-left corner of the page."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass
+class PdfPageWords:
+    width: float  # points
+    height: float
+    words: list[PdfWord] = field(default_factory=list)
+
+
+def text_layer_words(path: Path, password: str | None = None) -> list[PdfPageWords]:
+    """Every word of the text layer with its box, page by page (`pdftotext -bbox-layout`).
+
+    The words come in poppler's reading order, which is not the line order of `text_layer` (-layout):
+    callers match words to the text by content, not by position in the list.
+    """
+    path = Path(path)
+    _check_pdf_header(path)
+    output = _run_poppler(
+        ["pdftotext", "-bbox-layout", "-enc", "UTF-8", *_password_args(password), str(path), "-"],
+        path,
+        password,
+    )
+    try:
+        root = ET.fromstring(output)
+    except ET.ParseError as error:
+        raise CorruptPdfError(f"{path}: pdftotext gave unreadable word boxes: {error}") from error
+    pages: list[PdfPageWords] = []
+    for page in root.iter():
+        if _local_name(page.tag) != "page":
+            continue
+        words = [
+            PdfWord(
+                unicodedata.normalize("NFC", word.text or ""),
+                float(word.get("xMin", 0)),
+                float(word.get("yMin", 0)),
+                float(word.get("xMax", 0)),
+                float(word.get("yMax", 0)),
+            )
+            for word in page.iter()
+            if _local_name(word.tag) == "word" and (word.text or "").strip()
+        ]
+        pages.append(PdfPageWords(float(page.get("width", 0)), float(page.get("height", 0)), words))
+    return pages
+
+
+def _local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
 def has_usable_text_layer(pages: list[str]) -> bool:

@@ -116,6 +116,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="redo documents already in the output (default: skip them by content hash)",
     )
 
+    run.add_argument(
+        "--corrections",
+        type=Path,
+        metavar="FILE",
+        help="reviewers' decisions to apply (default: DIR/corrections.csv, when it exists)",
+    )
+
+    review = sub.add_parser(
+        "review", parents=[common], help="build a static HTML site to check and correct the values"
+    )
+    review.add_argument("out", type=Path, metavar="OUT", help="the output folder of `baocao run`")
+    review.add_argument("--open", action="store_true", help="open the site in the default browser")
+    review.add_argument(
+        "--corrections",
+        type=Path,
+        metavar="FILE",
+        help="decisions already made, shown in the site (default: OUT/corrections.csv)",
+    )
+
     restore = sub.add_parser(
         "restore", parents=[common], help="restore Vietnamese diacritics of a text file or stdin"
     )
@@ -181,11 +200,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         connect_timeout=args.connect_timeout,
     )
-    summary = run_batch(args.inputs, args.out, settings)
+    summary = run_batch(args.inputs, args.out, settings, corrections=args.corrections)
     print(format_summary(summary, stage_times=args.verbose))
     if summary.rows:
         print(f"output: {args.out}/{{reports,kpis,pages,problems,kpi_panel}}.parquet")
     return summary.exit_code
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from pipeline.review import build_review_site
+
+    index = build_review_site(args.out, corrections=args.corrections)
+    print(f"review site: {index}")
+    print(f"save the corrections it downloads as {args.corrections or args.out / 'corrections.csv'}")
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(index.resolve().as_uri())
+    return ExitCode.OK
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
@@ -247,7 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.error("a COMMAND is required (run, restore, train-lm, eval); see baocao --help")
     _configure_logging(args.verbose, args.quiet)
-    commands = {"run": _cmd_run, "restore": _cmd_restore, "train-lm": _cmd_train_lm, "eval": _cmd_eval}
+    commands = {
+        "run": _cmd_run,
+        "review": _cmd_review,
+        "restore": _cmd_restore,
+        "train-lm": _cmd_train_lm,
+        "eval": _cmd_eval,
+    }
     try:
         return commands[args.command](args)
     except BaocaoError as exc:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.eval_chart import ChartSample, write_chart
-from pipeline.export import OUTPUT_FILES, TABLES, read_dataset
+from pipeline.export import read_dataset
 from pipeline.metrics import (
     VALUE_TOLERANCE,
     ErrorCount,
@@ -39,6 +39,7 @@ from pipeline.metrics import (
     syllable_score,
     word_errors,
 )
+from pipeline.tables import OUTPUT_FILES, TABLES
 from schemas.errors import BaocaoError, InputError, OutputError
 from schemas.ground_truth import GroundTruth, TruthMetadata
 

@@ -22,83 +22,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.corrections import CORRECTIONS_FILE, CorrectionsApplied, correct_tables
 from pipeline.panel import DERIVED_PROBLEM_CODES, build_panel
 from pipeline.process import DocumentResult
+from pipeline.tables import PANEL, SCHEMAS, TABLES, conform, sort_table
 from schemas import SCHEMA_VERSION, Problem
 from schemas.errors import OutputError
 
 STAGING = "_staging"
-
-_str = pa.string()
-_date = pa.date32()
-
-SCHEMAS: dict[str, pa.Schema] = {
-    "reports": pa.schema(
-        [
-            ("document_id", _str),
-            ("source_path", _str),
-            ("issuer", _str),
-            ("province", _str),
-            ("report_number", _str),
-            ("report_code", _str),
-            ("issue_date", _date),
-            ("period_type", _str),
-            ("period_start", _date),
-            ("period_end", _date),
-            ("signer", _str),
-            ("pages", pa.int32()),
-            ("ocr_confidence", pa.float64()),
-            ("status", _str),
-            ("pipeline_version", _str),
-            ("settings", _str),
-            ("processed_at", pa.timestamp("us", tz="UTC")),
-        ]
-    ),
-    "kpis": pa.schema(
-        [
-            ("document_id", _str),
-            ("source_path", _str),
-            ("kpi", _str),
-            ("value", pa.float64()),
-            ("unit", _str),
-            ("scope", _str),
-            ("period_type", _str),
-            ("period_start", _date),
-            ("period_end", _date),
-            ("page", pa.int32()),
-            ("evidence", _str),
-            ("confidence", pa.float64()),
-            ("qualifier", _str),
-            ("level", _str),
-        ]
-    ),
-    "pages": pa.schema(
-        [
-            ("document_id", _str),
-            ("page", pa.int32()),
-            ("text", _str),
-            ("raw_text", _str),
-            ("ocr_confidence", pa.float64()),
-            ("source", _str),
-        ]
-    ),
-    "problems": pa.schema(
-        [
-            ("document_id", _str),
-            ("source_path", _str),
-            ("severity", _str),
-            ("code", _str),
-            ("message", _str),
-            ("kpi", _str),
-            ("page", pa.int32()),
-        ]
-    ),
-}
-TABLES = tuple(SCHEMAS)  # the tables built from documents (staged per document, then merged)
-# Built from the merged tables at each commit, never staged: the analyst's one-value-per-cell view.
-PANEL = "kpi_panel"
-OUTPUT_FILES = (*TABLES, PANEL)
-
 
 def _rows(result: DocumentResult) -> dict[str, list[dict[str, object]]]:
     return {
@@ -163,10 +94,15 @@ def _lock_output(out_dir: Path) -> int:
 class DatasetWriter:
     """The output folder: existing tables, staged documents, and the commit that merges them."""
 
-    def __init__(self, out_dir: Path, provenance: dict[str, object]) -> None:
+    def __init__(
+        self, out_dir: Path, provenance: dict[str, object], corrections: Path | None = None
+    ) -> None:
         self.out_dir = out_dir
         self.staging = out_dir / STAGING
         self.provenance = provenance
+        # The reviewers' decisions (pipeline/corrections.py), applied at every commit.
+        self.corrections_path = corrections or out_dir / CORRECTIONS_FILE
+        self.corrections_applied: CorrectionsApplied | None = None
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._lock = _lock_output(out_dir)
@@ -196,7 +132,7 @@ class DatasetWriter:
         path = self.out_dir / f"{name}.parquet"
         if not path.exists():
             return None
-        return pq.read_table(path).cast(SCHEMAS[name])
+        return conform(pq.read_table(path), name)
 
     def _parts(self) -> list[Path]:
         return sorted(p for p in self.staging.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -259,12 +195,24 @@ class DatasetWriter:
         them, and write all five; returns row counts."""
         parts = self._parts()
         tables = {name: self._merged(name, parts) for name in TABLES}
+        # Reviewers' decisions apply to the whole dataset on every run, before anything is derived from it.
+        documents = dict(
+            zip(
+                tables["reports"].column("document_id").to_pylist(),
+                tables["reports"].column("source_path").to_pylist(),
+                strict=True,
+            )
+        )
+        corrected = correct_tables(tables["kpis"], tables["problems"], documents, self.corrections_path)
+        self.corrections_applied = corrected.applied if corrected else None
+        if corrected is not None:
+            tables["kpis"], tables["problems"] = corrected.kpis, corrected.problems
         panel, derived = build_panel(
             tables["reports"].to_pylist(),
             tables["kpis"].to_pylist(),
             tables["pages"].select(["document_id", "source"]).to_pylist(),
         )
-        tables["problems"] = _sorted("problems", _with_derived_problems(tables["problems"], derived))
+        tables["problems"] = sort_table("problems", _with_derived_problems(tables["problems"], derived))
         self.derived_problems = derived
         tables[PANEL] = panel
         provenance = _true_provenance(self.provenance, tables["reports"])
@@ -287,7 +235,7 @@ class DatasetWriter:
         pieces: list[pa.Table] = []
         old = self._read(name)
         if old is not None:
-            keep = pc.invert(pc.is_in(old.column("document_id"), value_set=pa.array(new_ids, _str)))
+            keep = pc.invert(pc.is_in(old.column("document_id"), value_set=pa.array(new_ids, pa.string())))
             keep = pc.fill_null(keep, True)
             if name == "problems" and run_paths:
                 orphan = pc.and_(
@@ -296,12 +244,12 @@ class DatasetWriter:
                 )
                 keep = pc.and_(keep, pc.invert(orphan))
             pieces.append(old.filter(keep))
-        pieces.extend(pq.read_table(p / f"{name}.parquet").cast(SCHEMAS[name]) for p in parts)
+        pieces.extend(conform(pq.read_table(p / f"{name}.parquet"), name) for p in parts)
         if name == "problems" and self.run_problems:
             rows = [p.model_dump() for p in self.run_problems]
             pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
         table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
-        return _sorted(name, table)
+        return sort_table(name, table)
 
 
 def _true_provenance(provenance: dict[str, object], reports: pa.Table) -> dict[str, object]:
@@ -321,18 +269,6 @@ def _with_derived_problems(problems: pa.Table, derived: list[Problem]) -> pa.Tab
     kept = problems.filter(pc.invert(pc.fill_null(stale, False)))
     fresh = pa.Table.from_pylist([p.model_dump() for p in derived], schema=SCHEMAS["problems"])
     return pa.concat_tables([kept, fresh])
-
-
-def _sorted(name: str, table: pa.Table) -> pa.Table:
-    keys = {
-        "reports": ["source_path", "document_id"],
-        "kpis": ["source_path", "document_id", "page", "kpi"],
-        "pages": ["document_id", "page"],
-        "problems": ["source_path", "document_id", "page", "code"],
-    }[name]
-    if table.num_rows == 0:
-        return table
-    return table.sort_by([(k, "ascending") for k in keys])
 
 
 def read_dataset(out_dir: Path, names: Iterable[str] = TABLES) -> dict[str, pa.Table]:

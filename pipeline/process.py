@@ -18,11 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ocr.postprocess import postprocess_text
 from parsers.checks import check_consistency
 from parsers.kpis import extract_kpis
 from parsers.metadata import parse_metadata
+from pipeline.boxes import PageGeometry, ValueLocator, WordBox
 from pipeline.discover import InputFile, sniff_kind
 from pipeline.legacy_text import decode_vietnamese_text
 from pipeline.settings import RunSettings
@@ -36,6 +38,10 @@ from schemas.errors import (
     MissingDependencyError,
 )
 from schemas.extraction import KpiMatch, ReportMetadata
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,8 @@ class PageText:
     # (digits of a word, word confidence) for OCR pages: to weigh a KPI value by how sure the OCR was of it.
     number_confidences: list[tuple[str, float]] = field(default_factory=list)
     restored: bool = False
+    # The words of raw_text with their boxes (OCR and text-layer pages): to box each value on the page.
+    geometry: PageGeometry | None = None
 
 
 @dataclass
@@ -140,6 +148,32 @@ def _read_pdf_text_layer(item: InputFile, settings: RunSettings) -> list[str] | 
     return pages if has_usable_text_layer(["\n".join(pages)]) else None
 
 
+def _text_layer_geometry(item: InputFile, settings: RunSettings) -> list[PageGeometry]:
+    """Word boxes of the text layer in pixels of the page rendered at the run's DPI; none (no value
+    boxes, nothing else lost) when poppler cannot give them."""
+    from ocr.pdf import text_layer_words
+
+    try:
+        pages = text_layer_words(item.path, settings.password)
+    except BaocaoError as exc:
+        log.warning("%s: no word boxes from the text layer: %s", item.path, exc)
+        return []
+    scale = settings.dpi / 72
+    return [
+        PageGeometry(
+            width=max(1, round(p.width * scale)),
+            height=max(1, round(p.height * scale)),
+            words=tuple(
+                WordBox(
+                    w.text, int(w.x0 * scale), int(w.y0 * scale), round(w.x1 * scale), round(w.y1 * scale)
+                )
+                for w in p.words
+            ),
+        )
+        for p in pages
+    ]
+
+
 @dataclass
 class DocumentPlan:
     """A document after the cheap first look: either its text is already there (.txt, text layer) or
@@ -176,13 +210,20 @@ def plan_document(item: InputFile, settings: RunSettings, document_id: str | Non
             if layer is None:
                 plan.ocr_pages = list(range(1, info.pages + 1))
             else:
+                geometry = _text_layer_geometry(item, settings)
                 for i, text in enumerate(layer, start=1):
                     # A page with (almost) no text in a born-digital PDF is usually a scanned insert.
                     if sum(ch.isalpha() for ch in text) < MIN_TEXT_LAYER_LETTERS:
                         plan.ocr_pages.append(i)
                     else:
                         plan.pages.append(
-                            PageText(page=i, raw_text=text, text=text, source=TextSource.TEXT_LAYER)
+                            PageText(
+                                page=i,
+                                raw_text=text,
+                                text=text,
+                                source=TextSource.TEXT_LAYER,
+                                geometry=geometry[i - 1] if i <= len(geometry) else None,
+                            )
                         )
         else:
             from ocr.render import count_image_pages
@@ -207,7 +248,6 @@ def ocr_page(
     item: InputFile, page: int, settings: RunSettings
 ) -> tuple[PageText | Problem, dict[str, float]]:
     """Render, clean up and OCR one page (1-based). Page-level failures come back as a Problem."""
-    from ocr.preprocess import clean_page, with_options
     from ocr.render import render_page
     from ocr.tables import ocr_page_with_layout
     from ocr.threads import single_threaded
@@ -220,13 +260,13 @@ def ocr_page(
     try:
         image = render_page(item.path, page, settings.dpi, settings.password)
         t = timer.add("render", t)
-        # Table rules stay for ocr_page_with_layout, which finds the grid, erases it and reads row by row.
-        cleaned = clean_page(image, with_options(rules="never"))
+        cleaned = clean_for_ocr(image)
         del image
         t = timer.add("preprocess", t)
         result = ocr_page_with_layout(
-            cleaned.image, lang=settings.lang, timeout=settings.page_timeout, dpi=settings.dpi
+            cleaned, lang=settings.lang, timeout=settings.page_timeout, dpi=settings.dpi
         )
+        height, width = cleaned.shape[:2]
         timer.add("ocr", t)
     except MissingDependencyError:
         raise
@@ -246,8 +286,23 @@ def ocr_page(
         source=TextSource.OCR,
         confidence=result.confidence,
         number_confidences=numbers,
+        # The boxes are in pixels of the cleaned page (what Tesseract read): `baocao review` shows that.
+        geometry=PageGeometry(
+            width,
+            height,
+            tuple(WordBox(w.text, w.left, w.top, w.left + w.width, w.top + w.height) for w in result.words),
+        ),
     )
     return text, timer.seconds
+
+
+def clean_for_ocr(image: Image.Image) -> np.ndarray:
+    """The clean-up every OCR'd page gets. Word boxes are in pixels of its result, so `baocao review`
+    redoes it to show the page the boxes refer to."""
+    from ocr.preprocess import clean_page, with_options
+
+    # Table rules stay for ocr_page_with_layout, which finds the grid, erases it and reads row by row.
+    return clean_page(image, with_options(rules="never")).image
 
 
 def _page_problem(item: InputFile, page: int, code: str, message: str) -> Problem:
@@ -274,6 +329,22 @@ def _value_confidence(match: KpiMatch, page: PageText) -> float:
     confs = [c for d, c in page.number_confidences if d == digits]
     ocr_conf = max(confs) if confs else (page.confidence or 0.0)
     return round(match.score * ocr_conf, 4)
+
+
+def _box_fields(match: KpiMatch, locator: ValueLocator | None) -> dict[str, int]:
+    """The kpis columns that place the value on its page image; empty when it cannot be placed."""
+    box = locator.box(match.start, match.end) if locator is not None else None
+    if box is None:
+        return {}
+    x0, y0, x1, y1 = box
+    return {
+        "box_x0": x0,
+        "box_y0": y0,
+        "box_x1": x1,
+        "box_y1": y1,
+        "box_page_width": locator.geometry.width,
+        "box_page_height": locator.geometry.height,
+    }
 
 
 def process_document(
@@ -342,8 +413,10 @@ def finish_document(plan: DocumentPlan, settings: RunSettings) -> DocumentResult
     t = timer.add("parse", t)
 
     by_page = {p.page: p for p in pages}
+    locators = {p.page: ValueLocator(p.text, p.raw_text, p.geometry) for p in pages if p.geometry is not None}
     kpis: list[KpiRecord] = []
     for m in matches:
+        box = _box_fields(m, locators.get(m.page))
         try:
             kpis.append(
                 KpiRecord(
@@ -361,6 +434,7 @@ def finish_document(plan: DocumentPlan, settings: RunSettings) -> DocumentResult
                     confidence=_value_confidence(m, by_page[m.page]),
                     qualifier=m.qualifier,
                     level=m.level,
+                    **box,
                 )
             )
         except ValueError as exc:

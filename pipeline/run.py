@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from pipeline.corrections import CorrectionsApplied
 from pipeline.discover import InputFile, SkippedInput, discover_inputs
 from pipeline.export import DatasetWriter
 from pipeline.process import DocumentResult, file_sha256, pipeline_version, process_document
@@ -56,6 +57,8 @@ class RunSummary:
     pages: int = 0
     # Every problem of this run (the documents', the inputs', the panel's), for the printed summary.
     problems: list[Problem] = field(default_factory=list)
+    corrections: CorrectionsApplied | None = None
+    corrections_file: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -119,7 +122,11 @@ def _period(result: DocumentResult) -> str:
     return f"{r.period_type} {r.period_start}..{r.period_end}"
 
 
-def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSummary:
+def run_batch(
+    inputs: list[Path], out_dir: Path, settings: RunSettings, corrections: Path | None = None
+) -> RunSummary:
+    """Process `inputs` into `out_dir`, then apply the reviewers' decisions (`corrections`, default
+    OUT/corrections.csv) to the whole dataset."""
     started = time.perf_counter()
     summary = RunSummary()
     if settings.scheduler:
@@ -141,7 +148,7 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(_dask_client(settings)) if settings.scheduler else None
         provenance = {"pipeline_version": pipeline_version(), "settings": settings.provenance()}
-        writer = DatasetWriter(out_dir, provenance)
+        writer = DatasetWriter(out_dir, provenance, corrections)
         stack.callback(writer.close)
         for problem in input_problems:
             writer.add_problem(problem)
@@ -151,6 +158,8 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
         run_problems = list(writer.run_problems)
         t = time.perf_counter()
         summary.rows = writer.commit()
+        summary.corrections_file = writer.corrections_path
+        summary.corrections = writer.corrections_applied
         _add_seconds(summary, "export", t)
         summary.problems = [*run_problems, *summary.problems, *writer.derived_problems]
     summary.seconds = time.perf_counter() - started
@@ -324,6 +333,12 @@ def format_summary(summary: RunSummary, stage_times: bool = False) -> str:
     if stage_times and summary.stage_seconds:
         lines.append("seconds per stage (summed over workers): " + _stage_times(summary.stage_seconds))
     lines += _problem_lines(summary.problems)
+    if summary.corrections is not None:
+        c = summary.corrections
+        lines.append(
+            f"corrections applied from {summary.corrections_file}: {c.corrected} corrected, "
+            f"{c.accepted} accepted, {c.rejected} rejected, {c.warnings} warnings (see problems.parquet)"
+        )
     if summary.rows:
         lines.append("rows now in the dataset: " + ", ".join(f"{k} {v}" for k, v in summary.rows.items()))
     else:

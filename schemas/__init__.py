@@ -15,6 +15,7 @@ from schemas.models import (
     Severity,
     TextSource,
     Unit,
+    ValueSource,
 )
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "Severity",
     "TextSource",
     "Unit",
+    "ValueSource",
     "kpi_definition",
 ]

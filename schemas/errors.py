@@ -82,6 +82,13 @@ class MissingDependencyError(BaocaoError):
     exit_code = ExitCode.MISSING_DEPENDENCY
 
 
+class NoDatasetError(BaocaoError):
+    """A command that reads an output folder was given one without the Parquet tables."""
+
+    code = "output.missing"
+    exit_code = ExitCode.BAD_ARGS
+
+
 class OutputError(BaocaoError):
     code = "output.failed"
     exit_code = ExitCode.OUTPUT_ERROR

@@ -47,6 +47,13 @@ class Level(StrEnum):
     COMMUNE = "commune"
 
 
+class ValueSource(StrEnum):
+    """Where a kpis row's value comes from: the document as read, or a reviewer's correction."""
+
+    EXTRACTED = "extracted"
+    CORRECTION = "correction"
+
+
 class ReportStatus(StrEnum):
     OK = "ok"
     PARTIAL = "partial"
@@ -109,6 +116,18 @@ class KpiRecord(_Record):
     confidence: float = Field(ge=0, le=1)
     qualifier: Qualifier = Field(Qualifier.EXACT, description="exact / approx / over / under (1.1)")
     level: Level | None = Field(None, description="one level only; null: the whole province (1.1)")
+    # Where the value was read, in pixels of the page image given by box_page_width × box_page_height
+    # (the cleaned page Tesseract read, or the PDF page at the run's DPI); null for .txt inputs and
+    # when the words could not be found for sure.
+    box_x0: int | None = Field(None, ge=0)
+    box_y0: int | None = Field(None, ge=0)
+    box_x1: int | None = Field(None, ge=0)
+    box_y1: int | None = Field(None, ge=0)
+    box_page_width: int | None = Field(None, ge=1)
+    box_page_height: int | None = Field(None, ge=1)
+    source: ValueSource = Field(ValueSource.EXTRACTED, description="extracted / correction (reviewer)")
+    extracted_value: float | None = Field(None, description="the value as read, kept when corrected")
+    reviewed: bool = Field(False, description="a reviewer accepted or corrected this value")
 
     @field_validator("kpi")
     @classmethod

@@ -7,9 +7,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.export import OUTPUT_FILES, SCHEMAS, STAGING, DatasetWriter
+from pipeline.export import STAGING, DatasetWriter
 from pipeline.run import run_batch
 from pipeline.settings import RunSettings
+from pipeline.tables import OUTPUT_FILES, SCHEMAS
 from schemas import SCHEMA_VERSION
 
 TEXT = "Trà Vinh, ngày 18 tháng 3 năm 2021\nBÁO CÁO\ntháng 3 và quý I/2021\nthu hồi 47 chứng thư số\n"

@@ -12,10 +12,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.export import PANEL
 from pipeline.panel import DUPLICATE_REPORT, PANEL_CONFLICT, PANEL_SCHEMA, build_panel, period_label
 from pipeline.run import run_batch
 from pipeline.settings import RunSettings
+from pipeline.tables import PANEL
 from tests.conftest import SAMPLES_DIR, SampleRun
 
 TXT_SAMPLE = SAMPLES_DIR / "report-2023-02-travinh-eng.txt"

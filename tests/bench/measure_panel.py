@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from pipeline.export import SCHEMAS  # noqa: E402
 from pipeline.panel import build_panel  # noqa: E402
+from pipeline.tables import SCHEMAS  # noqa: E402
 from schemas import KPI_CODES, kpi_definition  # noqa: E402
 
 
