@@ -29,7 +29,7 @@ from rapidfuzz import fuzz
 
 from parsers.dates import ReportingPeriod, parse_issue_date, parse_reporting_period
 from parsers.document import is_appendix_heading
-from parsers.folding import fold, fold_str
+from parsers.folding import fold, fold_str, ocr_key
 from parsers.metadata_words import folded_words, metadata_words
 from parsers.places import PROVINCES, find_province
 from parsers.signature import read_signer
@@ -50,7 +50,9 @@ _OFFICIAL_PARENT_RE = re.compile(
 )
 _MIN_ISSUER_SCORE = 88.0
 # What may precede the issuing body on its header line: the parent body ("UBND TỈNH TRÀ VINH") or specks.
-_ISSUER_PREFIX_RE = re.compile(r"^(?:(?:ubnd|uy ban nhan dan)(?: (?:tinh|thanh pho|tp))?(?: [a-z]+){0,4} )?$")
+_ISSUER_PREFIX_RE = re.compile(
+    r"^(?:[a-z0-9]{1,2} )?(?:(?:ubnd|uy ban nhan dan)(?: (?:tinh|thanh pho|tp))?(?: [a-z]+){0,4} )?$"
+)
 # The opening sentence: the issuing body as the subject of "báo cáo", at the start of a clause.
 _OPENING_ISSUER_RE = re.compile(
     r"(?:^|[,:;]\s*)(?P<issuer>(?:so|van phong) [a-z ,&\-]{1,60}?)(?:\s+(?:tinh|thanh pho)\s+[a-z ]{2,20}?)?"
@@ -101,9 +103,15 @@ def _canonical_issuer(text: str, at_start: bool) -> str | None:
 
 
 def _header_issuer(header_lines: list[str]) -> str | None:
+    """The issuing body on a header line of its own, printed in capitals as headers are
+    ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG"); "- Sở Tư pháp đã …" is a body line even near the top."""
     for line in header_lines:
         issuer = _canonical_issuer(line, at_start=True)
-        if issuer is not None:
+        if issuer is None:
+            continue
+        first_word = folded_words(issuer).split()[0]
+        tokens = re.findall(r"[^\W_]+", line)
+        if any(ocr_key(fold_str(t)) == first_word and t.isupper() for t in tokens):
             return issuer
     return None
 
@@ -160,9 +168,8 @@ def _title_lines(lines: list[str], title_at: int | None) -> list[str]:
         return []
     title: list[str] = []
     for following in lines[title_at + 1 : title_at + 5]:
-        if title and (
-            _TITLE_STOP_RE.match(fold_str(following)) or _canonical_issuer(following, at_start=True)
-        ):
+        folded = fold_str(following)
+        if title and (_TITLE_STOP_RE.match(folded) or _OPENING_ISSUER_RE.match(folded)):
             break  # the opening sentence: "Căn cứ …", "Thực hiện …", "Sở … báo cáo như sau:"
         title.append(following)
     return title

@@ -345,3 +345,21 @@ def test_cited_report_number_in_a_sentence_is_not_the_number() -> None:
         "Căn cứ nhiệm vụ", "Theo báo cáo số 220/BC-STTTT ngày 2/12/2024, căn cứ nhiệm vụ"
     )
     assert (parse_metadata([text]).report_number, parse_metadata([text]).report_code) == (None, None)
+
+
+def test_issuer_needs_a_header_line_in_capitals() -> None:
+    # No title line (OCR lost "BÁO CÁO"): the first lines hold body text that starts with a department.
+    text = "UBND TỈNH CÀ MAU\nSố: 315/BC-STTTT\n- Sở Tư pháp đã triển khai phần mềm hộ tịch trong quý.\n"
+    assert parse_metadata([text]).issuer is None
+    # A speck OCR left before the department line does not hide it.
+    assert parse_metadata(["UBND TỈNH CÀ MAU\nl SỞ Y TẾ\nSố: 9/BC-SYT\n"]).issuer == "Sở Y tế"
+
+
+def test_title_line_starting_with_a_department_keeps_the_period() -> None:
+    text = HEADER_2024.replace(
+        "Kết quả công tác chuyển đổi số quý IV năm 2024",
+        "Kết quả công tác chuyển đổi số của\nSở Thông tin và Truyền thông quý IV năm 2024",
+    )
+    metadata = parse_metadata([text])
+    assert (metadata.period_type, metadata.period_start) == ("quarter", dt.date(2024, 10, 1))
+    assert metadata.issuer == "Sở Thông tin và Truyền thông"
