@@ -48,6 +48,12 @@ _MAX_PLACE_CHARS = 60  # the {2,60} of the place group in _ISSUE_DATE_RE
 _BARE_DATE_RE = re.compile(
     r"(?<![\d/.\-])(?P<day>\d{1,2})(?P<sep>[/.\-])(?P<month>\d{1,2})(?P=sep)(?P<year>(?:19|20)\d\d)(?![\d/])"
 )
+# Dates web pages print without "ngày": "25 Tháng 1 2022", "25 tháng 01, 2022", ISO "2022-01-25".
+_WORDY_DATE_RE = re.compile(
+    rf"(?<![\d/.])(?P<day>\d{{1,2}})\s+{_THANG}\s+(?P<month>\d{{1,2}})\s*,?\s*(?:{_NAM}\s+)?"
+    r"(?P<year>(?:19|20)\d\d)(?!\d)"
+)
+_ISO_DATE_RE = re.compile(r"(?<![\d/.\-])(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)(?![\d/.\-])")
 # A place that is a weekday ("Thứ Bảy, ngày 07/12/2024") is a web page's date line, not an issue date.
 _WEEKDAY_RE = re.compile(r"^\W*(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|cn)\W*$")
 # Lines that carry the date a web page was fetched or updated, not the date of the text under it.
@@ -169,14 +175,16 @@ def parse_issue_date(text: str) -> tuple[str | None, dt.date | None]:
 
 
 def find_dates(text: str) -> list[DateMention]:
-    """Every full date written in `text` ("ngày 5 tháng 3 năm 2019", "05/3/2019", "5.3.2019"), in order."""
+    """Every full date written in `text`, in order: "ngày 5 tháng 3 năm 2019", "05/3/2019", "5.3.2019",
+    "5-3-2019", "5 Tháng 3 2019", "2019-03-05"."""
     folded = fold(text)
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     scan_from = _earliest_issue_date(folded.text)
     words = _ISSUE_DATE_RE.finditer(folded.text, scan_from) if scan_from is not None else ()
-    for match in [*words, *_BARE_DATE_RE.finditer(folded.text)]:
-        start, end = match.start("day"), match.end("year")
+    others = (pattern.finditer(folded.text) for pattern in (_WORDY_DATE_RE, _BARE_DATE_RE, _ISO_DATE_RE))
+    for match in [*words, *(m for matches in others for m in matches)]:
+        start, end = min(match.start("day"), match.start("year")), max(match.end("day"), match.end("year"))
         date = _valid_date(int(match["year"]), int(match["month"]), int(match["day"]))
         if date is None or any(s < end and start < e for s, e in taken):
             continue

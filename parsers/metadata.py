@@ -38,9 +38,10 @@ from schemas.extraction import ReportMetadata
 
 _HEADER_LINES = 14  # the two-column header block when no title is found: OCR may split or interleave it
 _PLACE_LINE_SCAN = 25  # lines of page 1 searched for "Place, ngày …" when the header has no date
-# "Số:" opens a header line (after OCR specks); in a sentence ("báo cáo số 12/BC-…") it cites a document.
+# "Số:" opens a header line (after OCR specks; web copies put the number on the next line); in a
+# sentence ("báo cáo số 12/BC-…") it cites a document.
 _NUMBER_RE = re.compile(
-    r"(?m)^[^a-z0-9\n]{0,4}s[o0-9][ \t]*[:;.,]?[ \t]*(?P<number>\d{1,6})?[ \t]*/[ \t]*"
+    r"(?m)^[^a-z0-9\n]{0,4}s[o0-9][ \t]*[:;.,]?[ \t]*(?:\n[ \t|]*)?(?P<number>\d{1,6})?[ \t]*/[ \t]*"
     r"(?P<code>[a-z]{1,8}(?:[ \t]*-[ \t]*[a-z0-9]{1,12}){1,4})"
 )
 _MOTTO_RE = re.compile(r"cong hoa xa hoi|doc lap\W+t[a-z]{1,2} do")
@@ -62,7 +63,8 @@ _OPENING_LINES = 8
 _PROVINCE_LINE_RE = re.compile(
     r"(?:ubnd|uy ban nhan dan|u[yi] ban)\s+(?:tinh|thanh pho|tp\.?)\s+(?P<rest>.+)"
 )
-_PARENT_LINE_RE = re.compile(r"(?:ubnd|uy ban nhan dan)\W*$")  # "ỦY BAN NHÂN DÂN" / "TỈNH KON TUM"
+# The parent body split over lines, as web copies print it: "ỦY BAN NHÂN DÂN" / "TỈNH KON TUM".
+_PARENT_LINE_RE = re.compile(r"(?:ubnd|ban nhan dan)\W*$")
 _UNIT_LINE_RE = re.compile(r"^\W*(?:tinh|thanh pho|tp\.?)\s+(?P<rest>.+)")
 _TITLE_STOP_RE = re.compile(r"\s*(?:can cu|thuc hien|kinh gui|[ivx]+\.\s|\d+\.\s|nam \d{4}, )")
 _HEADING_RE = re.compile(r"^\W*(?:[ivx]+|\d+)\s*[.)]\s")
@@ -143,7 +145,8 @@ def _province(header_lines: list[str], place: str | None) -> str | None:
         match = _PROVINCE_LINE_RE.search(folded)
         if match is None and _PARENT_LINE_RE.search(previous):
             match = _UNIT_LINE_RE.match(folded)
-        previous = folded
+        if any(c.isalpha() for c in folded):  # rules and table bars ("-------", "|") are not lines of text
+            previous = folded
         if match is not None:
             province = find_province(match["rest"], anchor="start")
             if province is not None:

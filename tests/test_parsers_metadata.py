@@ -363,3 +363,38 @@ def test_title_line_starting_with_a_department_keeps_the_period() -> None:
     metadata = parse_metadata([text])
     assert (metadata.period_type, metadata.period_start) == ("quarter", dt.date(2024, 10, 1))
     assert metadata.issuer == "Sở Thông tin và Truyền thông"
+
+
+def test_web_copy_of_a_report_header_split_over_lines() -> None:
+    # Legal-document sites print the two header columns as separate lines with rules and table bars.
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\n-------\n|\nCỘNG HÒA XÃ HỘI\nCHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\n|\nSố:\n71/BC-UBND\n|\nLai Châu, ngày 9\ntháng 10 năm 2023\n|\n"
+        "BÁO CÁO\nTình hình chuyển đổi số 9 tháng đầu năm 2023\n"
+    )
+    assert parse_metadata([text]) == ReportMetadata(
+        province="Lai Châu",
+        report_number="71/BC-UBND",
+        report_code="BC-UBND",
+        issue_date=dt.date(2023, 10, 9),
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 9, 30),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "province", "date"),
+    [
+        # The merged provincial media of 2025; the date line right under the masthead.
+        ("Báo và Phát thanh, Truyền hình Cà Mau\n08/12/2025\nSáng 8/12, HĐND tỉnh khai mạc kỳ họp.", "Cà Mau",
+         dt.date(2025, 12, 8)),
+        # A date without "ngày" and a view counter.
+        ("Trang chủ | Thực tiễn\nThứ ba, 25 Tháng 1 2022 16:22\n7331 Lượt xem\nHoạt động truyền thông.", None,
+         dt.date(2022, 1, 25)),
+        # An ISO date line.
+        ("Đài Phát thanh và Truyền hình Vĩnh Long\n2024-03-05\nVĩnh Long số hóa hồ sơ.", "Vĩnh Long",
+         dt.date(2024, 3, 5)),
+    ],
+)  # fmt: skip
+def test_web_page_date_formats(text: str, province: str | None, date: dt.date) -> None:
+    assert parse_metadata([text]) == ReportMetadata(province=province, issue_date=date)
