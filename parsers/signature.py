@@ -28,7 +28,7 @@ from parsers.places import find_province
 _NOI_NHAN_RE = re.compile(r"^[^a-z0-9]*n[o0][il1]\s*nh[a-z]{1,2}n(?![a-z])")
 _LIST_ITEM_RE = re.compile(r"^\s*[-+•*–—]")
 _WORD_RE = re.compile(r"[^\W\d_]+")
-_NAME_LINE_RE = re.compile(r"^[^\w]*(?P<name>[^\W\d_]+(?:[ \t]+[^\W\d_]+){1,4})[ \t]*[._~'`\"]*[ \t]*$")
+_NAME_LINE_RE = re.compile(r"^[^\w]*(?P<name>[^\W\d_]+(?:[ \t]+[^\W\d_]+){1,4})[ \t]*[._~'`\"|]*[ \t]*$")
 # Two capitals in a row: a cheap screen that every title line passes ("IÁM", "GlAM DOC", "KT.").
 _CAPITAL = "[" + "".join(chr(c) for c in range(0x41, 0x1F00) if chr(c).isupper()) + "]"
 _CAPITALS_RE = re.compile(_CAPITAL * 2)

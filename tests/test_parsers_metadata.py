@@ -9,6 +9,7 @@ import pytest
 
 from parsers.folding import fold_str
 from parsers.metadata import parse_metadata
+from parsers.signature import name_in_line
 from schemas.extraction import ReportMetadata
 
 DATA = Path(__file__).parent / "data" / "parsers"
@@ -398,3 +399,26 @@ def test_web_copy_of_a_report_header_split_over_lines() -> None:
 )  # fmt: skip
 def test_web_page_date_formats(text: str, province: str | None, date: dt.date) -> None:
     assert parse_metadata([text]) == ReportMetadata(province=province, issue_date=date)
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("Lâm Thị Kiều Oanh", "Lâm Thị Kiều Oanh"),
+        ("| Nguyễn Văn Phòng |", "Nguyễn Văn Phòng"),  # a table cell of a web copy
+        ("Lò Văn Giàng", "Lò Văn Giàng"),
+        ("Giàng A Páo", "Giàng A Páo"),
+        ("Lé Thi Ngoc Han", "Lé Thi Ngoc Han"),  # eng OCR: as printed
+        ("Trần Văn Long", "Trần Văn Long"),  # "Văn Long" is close to "Vĩnh Long", but three words are a name
+        ("Hồ Chí Minh", None),  # a city
+        ("Hồ Chí Minh;", None),  # a list item that wrapped
+        ("Ninh Bình", None),
+        ("Phó Giám Đốc", None),  # a title in title case
+        ("Nguyễn Văn Phòng, Phó Chủ tịch UBND tỉnh", None),  # not alone on its line
+        ("- Đ/c Trần Văn Mười;", None),
+        ("Người lập biểu", None),
+        ("NGUYỄN VĂN PHÒNG", None),  # capitals: not read (see parsers/README.md)
+    ],
+)
+def test_name_line(line: str, name: str | None) -> None:
+    assert name_in_line(line) == name
