@@ -15,8 +15,9 @@ signer. Decisions (also in parsers/README.md):
   (parsers.signature), or None.
 * The period comes from the title (parsers.dates.parse_reporting_period), with the issue year as the
   default year; a span that is no month, quarter, half or year keeps its dates and no type.
-* A text without "Số:", national motto and title is a web page (parsers.webpage): no issuer, number, period
-  or signer; the province of its masthead; the article's date.
+* A text without "Số: …/BC-…", national motto, "UBND TỈNH …" header in capitals and "BÁO CÁO" title is a
+  web page (parsers.webpage): no issuer, number, period or signer; its masthead's province; the article's
+  date.
 """
 
 from __future__ import annotations
