@@ -74,7 +74,7 @@ def _range_date(i: int) -> str:
 
 _RANGE_RE = re.compile(
     r"(?<![a-z])tu\s+(?:" + _NGAY + r"\s+)?" + _range_date(1)
-    + r"\s*(?:den|toi|-)\s+(?:het\s+)?(?:" + _NGAY + r"\s+)?" + _range_date(2)
+    + r"(?:\s*[-–]\s*|\s+(?:den|toi)\s+)(?:het\s+)?(?:" + _NGAY + r"\s+)?" + _range_date(2)
 )  # fmt: skip
 _CUTOFF_HEAD = r"(?<![a-z])(?:tinh|luy ke)\s+(?:den|toi)\s+(?:het\s+)?"
 _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [

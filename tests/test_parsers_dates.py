@@ -144,6 +144,11 @@ def _period(kind: PeriodType | None, start: dt.date | None, end: dt.date | None)
             _period(PeriodType.HALF, dt.date(2023, 1, 1), dt.date(2023, 6, 30)),
         ),
         ("từ ngày 05/3/2023 đến ngày 20/4/2023", _period(None, dt.date(2023, 3, 5), dt.date(2023, 4, 20))),
+        ("từ 16/9-15/12/2022", _period(PeriodType.QUARTER, dt.date(2022, 9, 16), dt.date(2022, 12, 15))),
+        (
+            "từ 16/11 – 15/12/2022",
+            _period(PeriodType.MONTH, dt.date(2022, 11, 16), dt.date(2022, 12, 15)),
+        ),
         # The named period types a range that agrees with it.
         (
             "tháng 12 năm 2022 (từ ngày 16/11/2022 đến ngày 15/12/2022)",
