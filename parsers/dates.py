@@ -25,6 +25,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from parsers.folding import fold
 from parsers.places import canonical_place
@@ -116,6 +117,12 @@ class DateMention:
     start: int
     end: int
     line: str
+
+
+class _Bounds(NamedTuple):
+    type: PeriodType | None
+    start: dt.date
+    end: dt.date
 
 
 @dataclass(frozen=True)
@@ -265,21 +272,24 @@ def _mention(kind: str, start: int, groups: dict[str, str | None]) -> _PeriodMen
     return _PeriodMention(kind, start, number, int(year_text) if year_text else None)
 
 
-def _bounds(kind: str, number: int | None, year: int) -> tuple[PeriodType | None, dt.date, dt.date]:
+def _bounds(kind: str, number: int | None, year: int) -> _Bounds:
     if kind == "quarter" and number is not None:
         last_month = 3 * number
         end_day = calendar.monthrange(year, last_month)[1]
-        return PeriodType.QUARTER, dt.date(year, last_month - 2, 1), dt.date(year, last_month, end_day)
+        return _Bounds(
+            PeriodType.QUARTER, dt.date(year, last_month - 2, 1), dt.date(year, last_month, end_day)
+        )
     if kind == "month" and number is not None:
         end_day = calendar.monthrange(year, number)[1]
-        return PeriodType.MONTH, dt.date(year, number, 1), dt.date(year, number, end_day)
+        return _Bounds(PeriodType.MONTH, dt.date(year, number, 1), dt.date(year, number, end_day))
     if kind == "ytd" and number is not None:
-        return None, dt.date(year, 1, 1), dt.date(year, number, calendar.monthrange(year, number)[1])
+        end_day = calendar.monthrange(year, number)[1]
+        return _Bounds(None, dt.date(year, 1, 1), dt.date(year, number, end_day))
     if kind == "h1":
-        return PeriodType.HALF, dt.date(year, 1, 1), dt.date(year, 6, 30)
+        return _Bounds(PeriodType.HALF, dt.date(year, 1, 1), dt.date(year, 6, 30))
     if kind == "h2":
-        return PeriodType.HALF, dt.date(year, 7, 1), dt.date(year, 12, 31)
-    return PeriodType.YEAR, dt.date(year, 1, 1), dt.date(year, 12, 31)
+        return _Bounds(PeriodType.HALF, dt.date(year, 7, 1), dt.date(year, 12, 31))
+    return _Bounds(PeriodType.YEAR, dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
 def _span_type(start: dt.date, end: dt.date) -> PeriodType | None:
@@ -305,44 +315,54 @@ def parse_reporting_period(text: str, default_year: int | None = None) -> Report
     years = [m.year for m in mentions if m.year is not None]
     years += [d.year for m in mentions for d in m.dates if d is not None]
     fallback_year = years[0] if years else default_year
+    named = _named_period(mentions, fallback_year)
 
-    named: tuple[PeriodType | None, dt.date, dt.date] | None = None
-    typed = [m for m in mentions if m.kind in _WIDTH]
-    spans = typed or [m for m in mentions if m.kind == "ytd"]
-    if spans:
-        widest = max(_WIDTH.get(m.kind, 0) for m in spans)
-        chosen = next(m for m in spans if _WIDTH.get(m.kind, 0) == widest)
-        year = chosen.year if chosen.year is not None else fallback_year
-        if year is not None:
-            named = _bounds(chosen.kind, chosen.number, year)
-
-    printed = next((m for m in mentions if m.kind == "range" and m.dates[0] is not None), None)
+    printed = _printed_range(mentions)
     if printed is not None:
-        start, end = printed.dates
-        assert start is not None and end is not None
-        if named is not None and _near(start, named[1]) and _near(end, named[2]):
-            return ReportingPeriod(named[0], start, end)
+        start, end = printed
+        if named is not None and _near(start, named.start) and _near(end, named.end):
+            return ReportingPeriod(named.type, start, end)
         return ReportingPeriod(_span_type(start, end), start, end)
 
     cutoff = _cutoff_end(mentions, fallback_year)
     if named is not None:
-        end = cutoff if cutoff is not None and _near(cutoff, named[2]) else named[2]
-        return ReportingPeriod(named[0], named[1], end)
+        end = cutoff if cutoff is not None and _near(cutoff, named.end) else named.end
+        return ReportingPeriod(named.type, named.start, end)
     if cutoff is not None:
         return ReportingPeriod(None, None, cutoff)
+    return None
+
+
+def _named_period(mentions: list[_PeriodMention], fallback_year: int | None) -> _Bounds | None:
+    """The widest typed period named (the first of equal ones); a year-to-date span only without one."""
+    typed = [m for m in mentions if m.kind in _WIDTH]
+    spans = typed or [m for m in mentions if m.kind == "ytd"]
+    if not spans:
+        return None
+    widest = max(_WIDTH.get(m.kind, 0) for m in spans)
+    chosen = next(m for m in spans if _WIDTH.get(m.kind, 0) == widest)
+    year = chosen.year if chosen.year is not None else fallback_year
+    return _bounds(chosen.kind, chosen.number, year) if year is not None else None
+
+
+def _printed_range(mentions: list[_PeriodMention]) -> tuple[dt.date, dt.date] | None:
+    for mention in mentions:
+        start, end = mention.dates
+        if mention.kind == "range" and start is not None and end is not None:
+            return start, end
     return None
 
 
 def _cutoff_end(mentions: list[_PeriodMention], fallback_year: int | None) -> dt.date | None:
     """The date of the first "tính đến (hết) …" cut-off: the last day of the period it names."""
     for mention in mentions:
-        if mention.kind == "cutoff_date" and mention.dates[1] is not None:
-            return mention.dates[1]
-        if not mention.kind.startswith("cutoff_") or mention.kind == "cutoff_date":
-            continue
-        year = mention.year if mention.year is not None else fallback_year
-        if year is not None:
-            return _bounds(mention.kind.removeprefix("cutoff_"), mention.number, year)[2]
+        if mention.kind == "cutoff_date":
+            if mention.dates[1] is not None:
+                return mention.dates[1]
+        elif mention.kind.startswith("cutoff_"):
+            year = mention.year if mention.year is not None else fallback_year
+            if year is not None:
+                return _bounds(mention.kind.removeprefix("cutoff_"), mention.number, year).end
     return None
 
 
