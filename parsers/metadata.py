@@ -68,6 +68,7 @@ _PROVINCE_LINE_RE = re.compile(
 _PARENT_LINE_RE = re.compile(r"(?:ubnd|ban nhan dan)\W*$")
 _UNIT_LINE_RE = re.compile(r"^\W*(?:tinh|thanh pho|tp\.?)\s+(?P<rest>.+)")
 _TITLE_STOP_RE = re.compile(r"\s*(?:can cu|thuc hien|kinh gui|[ivx]+\.\s|\d+\.\s|nam \d{4}, )")
+_MIN_TITLE_CAPITALS = 0.7  # of the letters of the "BÁO CÁO" line ("BÁO CÁo" after OCR still counts)
 _HEADING_RE = re.compile(r"^\W*(?:[ivx]+|\d+)\s*[.)]\s")
 
 
@@ -158,10 +159,15 @@ def _province(header_lines: list[str], place: str | None) -> str | None:
 
 
 def _title_at(lines: list[str]) -> int | None:
-    """Index of the "BÁO CÁO" line that opens the title, or None."""
+    """Index of the "BÁO CÁO" line that opens the title, or None.
+
+    Reports print it in capitals; a "Báo cáo" line of a web portal's menu is not a title."""
     for index, line in enumerate(lines[:40]):
         folded = " ".join(re.findall(r"[a-z0-9]+", fold_str(line)))
-        if folded == "bao cao" or (len(folded) <= 12 and fuzz.ratio(folded, "bao cao") >= 80):
+        if folded != "bao cao" and (len(folded) > 12 or fuzz.ratio(folded, "bao cao") < 80):
+            continue
+        letters = [c for c in line if c.isalpha()]
+        if sum(c.isupper() for c in letters) >= _MIN_TITLE_CAPITALS * len(letters):
             return index
     return None
 

@@ -422,3 +422,12 @@ def test_web_page_date_formats(text: str, province: str | None, date: dt.date) -
 )
 def test_name_line(line: str, name: str | None) -> None:
     assert name_in_line(line) == name
+
+
+def test_portal_menu_item_is_not_a_report_title() -> None:
+    text = (
+        "Cổng thông tin điện tử tỉnh Bạc Liêu\nTrang chủ\nTin tức\nBáo cáo\nThống kê năm 2023\n"
+        "Bạc Liêu sơ kết chuyển đổi số quý I/2024\n05/4/2024 09:10\n"
+        "Sở Thông tin và Truyền thông báo cáo: quý I/2024 toàn tỉnh tiếp nhận 41.206 hồ sơ.\n"
+    )
+    assert parse_metadata([text]) == ReportMetadata(province="Bạc Liêu", issue_date=dt.date(2024, 4, 5))
