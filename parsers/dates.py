@@ -16,7 +16,8 @@ Periods (parse_reporting_period):
   named beside it when they agree, else the calendar length it spans (one, three, six or twelve months
   from a day to the day before: the cut-off-shifted periods of monthly/quarterly reporting), else none;
 * "tính đến (hết) năm 2022" is a cut-off: period_end only;
-* a period without its own year takes the year of another period in the same text, then `default_year`.
+* a period without its own year takes the year of another period in the same text, then `default_year`,
+  then the issue year (the year before when the period would begin after the issue date).
 """
 
 from __future__ import annotations
@@ -305,8 +306,15 @@ def _near(a: dt.date, b: dt.date) -> bool:
     return abs(a - b) <= _MAX_SHIFT
 
 
-def parse_reporting_period(text: str, default_year: int | None = None) -> ReportingPeriod | None:
-    """The reporting period named in `text` (a title), or None when nothing can be determined."""
+def parse_reporting_period(
+    text: str, default_year: int | None = None, issued: dt.date | None = None
+) -> ReportingPeriod | None:
+    """The reporting period named in `text` (a title), or None when nothing can be determined.
+
+    A period written without a year takes the year of another period in the text, else `default_year`,
+    else the year of `issued` (the issue date) — or the year before when the period would only begin
+    after the issue date: "6 tháng cuối năm" issued in January 2024 is the second half of 2023.
+    """
     folded = fold(text).text
     mentions = _mentions(folded)
     plan = _PLAN_RE.search(folded)
@@ -314,9 +322,16 @@ def parse_reporting_period(text: str, default_year: int | None = None) -> Report
         mentions = [m for m in mentions if m.start < plan.start()]
     years = [m.year for m in mentions if m.year is not None]
     years += [d.year for m in mentions for d in m.dates if d is not None]
-    fallback_year = years[0] if years else default_year
-    named = _named_period(mentions, fallback_year)
+    if years or default_year is not None or issued is None:
+        return _reporting_period(mentions, years[0] if years else default_year)
+    period = _reporting_period(mentions, issued.year)
+    if period is not None and period.start is not None and period.start > issued:
+        return _reporting_period(mentions, issued.year - 1)
+    return period
 
+
+def _reporting_period(mentions: list[_PeriodMention], fallback_year: int | None) -> ReportingPeriod | None:
+    named = _named_period(mentions, fallback_year)
     printed = _printed_range(mentions)
     if printed is not None:
         start, end = printed

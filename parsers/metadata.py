@@ -14,7 +14,8 @@ signer. Decisions (also in parsers/README.md):
 * `signer` is the personal name as printed (OCR damage included) from the signature block
   (parsers.signature), or None.
 * The period comes from the title (parsers.dates.parse_reporting_period), with the issue year as the
-  default year; a span that is no month, quarter, half or year keeps its dates and no type.
+  default year (the year before for a period that would begin after the issue date); a span that is no
+  month, quarter, half or year keeps its dates and no type.
 * A text without "Số: …/BC-…", national motto, "UBND TỈNH …" header in capitals and "BÁO CÁO" title is a
   web page (parsers.webpage): no issuer, number, period or signer; its masthead's province; the article's
   date.
@@ -237,7 +238,7 @@ def parse_metadata(pages: list[str]) -> ReportMetadata:
         return _webpage_metadata(first_lines)
     place, issue_date = _issue_date(header, first_lines)
     title = _title_lines(first_lines, title_at)
-    period = parse_reporting_period(" ".join(title), issue_date.year if issue_date else None)
+    period = parse_reporting_period(" ".join(title), issued=issue_date)
     period = period or ReportingPeriod(None, None, None)
     opening = first_lines[title_at + 1 + len(title) :] if title_at is not None else []
     return ReportMetadata(

@@ -210,3 +210,24 @@ def test_new_date_parsers_never_raise(text: str, year: int | None) -> None:
         assert period.start <= period.end
     for mention in find_dates(text):
         assert 0 <= mention.start < mention.end <= len(text)
+
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("text", "issued", "expected"),
+    [
+        # Issued in January: the half, month or quarter without a year is last year's.
+        ("6 tháng cuối năm", D(2024, 1, 10), _period(PeriodType.HALF, D(2023, 7, 1), D(2023, 12, 31))),
+        ("tháng 12", D(2024, 1, 5), _period(PeriodType.MONTH, D(2023, 12, 1), D(2023, 12, 31))),
+        # Issued before the quarter ends (a cut-off on the 14th): still this year's quarter.
+        ("quý IV", D(2023, 12, 15), _period(PeriodType.QUARTER, D(2023, 10, 1), D(2023, 12, 31))),
+        # A year in the text wins over the issue date.
+        ("tháng 12 năm 2024", D(2024, 1, 5), _period(PeriodType.MONTH, D(2024, 12, 1), D(2024, 12, 31))),
+    ],
+)
+def test_reporting_period_year_from_the_issue_date(
+    text: str, issued: dt.date, expected: ReportingPeriod
+) -> None:
+    assert parse_reporting_period(text, issued=issued) == expected
