@@ -58,8 +58,10 @@ _WORDY_DATE_RE = re.compile(
 _ISO_DATE_RE = re.compile(r"(?<![\d/.\-])(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)(?![\d/.\-])")
 # A place that is a weekday ("Thứ Bảy, ngày 07/12/2024") is a web page's date line, not an issue date.
 _WEEKDAY_RE = re.compile(r"^\W*(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|cn)\W*$")
-# Lines that carry the date a web page was fetched or updated, not the date of the text under it.
-_BANNER_RE = re.compile(r"(?<![a-z])(?:cap nhat|truy cap|hom nay|ngay tai|luot xem)(?![a-z])")
+# Lines that carry the date a web page was fetched ("thu thập ngày …", "Truy cập …") or updated
+# ("Cập nhật: …"), not the date of the text under it.
+_FETCHED_RE = re.compile(r"(?<![a-z])(?:truy cap|thu thap|ban luu|hom nay|ngay tai)(?![a-z])")
+_UPDATED_RE = re.compile(r"(?<![a-z])cap nhat(?![a-z])")
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _YEAR = rf"(?:\s*(?:/|-|,)?\s*(?:{_NAM}\s*)?(?P<year>(?:19|20)\d\d)(?!\d))?"
@@ -148,9 +150,14 @@ def _line_at(text: str, position: int) -> str:
     return text[start : end if end >= 0 else len(text)]
 
 
+def is_fetch_line(folded_line: str) -> bool:
+    """Whether a (folded) line gives the day a web page was fetched ("Bản lưu … thu thập ngày 03/10/2024")."""
+    return _FETCHED_RE.search(folded_line) is not None
+
+
 def is_banner_line(folded_line: str) -> bool:
-    """Whether a (folded) line is a web page's fetch/update banner ("Cập nhật: 07/12/2024 10:15")."""
-    return _BANNER_RE.search(folded_line) is not None
+    """Whether a (folded) line is a web page's fetch or update banner ("Cập nhật: 07/12/2024 10:15")."""
+    return is_fetch_line(folded_line) or _UPDATED_RE.search(folded_line) is not None
 
 
 def parse_issue_date(text: str) -> tuple[str | None, dt.date | None]:

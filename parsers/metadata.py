@@ -32,10 +32,10 @@ from rapidfuzz import fuzz
 from parsers.dates import ReportingPeriod, parse_issue_date, parse_reporting_period
 from parsers.document import is_appendix_heading
 from parsers.folding import fold, fold_str, ocr_key
-from parsers.metadata_words import folded_words, metadata_words
+from parsers.metadata_words import expand_abbreviations, folded_words, metadata_words
 from parsers.places import PROVINCES, find_province
 from parsers.signature import read_signer
-from parsers.webpage import article_date, masthead_province
+from parsers.webpage import masthead_province, read_webpage
 from schemas.extraction import ReportMetadata
 
 _HEADER_LINES = 14  # the two-column header block when no title is found: OCR may split or interleave it
@@ -92,7 +92,7 @@ def _report_number(header: str) -> tuple[str | None, str | None]:
 @lru_cache(maxsize=4096)  # header lines ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG") recur from report to report
 def _canonical_issuer(text: str, at_start: bool) -> str | None:
     """The known issuing body `text` names; with `at_start`, only one the line starts with."""
-    folded = folded_words(text)
+    folded = expand_abbreviations(folded_words(text))
     best: tuple[float, str] | None = None
     for issuer, target in metadata_words().issuers:
         if len(folded) < len(target) * 0.8:
@@ -199,15 +199,18 @@ def _issue_date(header: str, first_lines: list[str]) -> tuple[str | None, dt.dat
     return None, None
 
 
-def _body_lines(pages: list[str]) -> list[str]:
-    """All lines before the first appendix heading ("Phụ lục ...")."""
-    lines: list[str] = []
-    for page in pages:
-        for line in _lines(page):
-            if is_appendix_heading(line):
-                return lines
-            lines.append(line)
-    return lines
+def _split_at_appendix(pages: list[str]) -> tuple[list[str], list[str]]:
+    """The lines before the first appendix heading ("Phụ lục ..."), and the lines from it on."""
+    lines = [line for page in pages for line in _lines(page)]
+    at = next((index for index, line in enumerate(lines) if is_appendix_heading(line)), len(lines))
+    return lines[:at], lines[at:]
+
+
+def _signer(pages: list[str]) -> str | None:
+    """From the signature block before the appendices; a web copy may print the block after its
+    appendix ("PHỤ LỤC: SỐ LIỆU …" then "Nơi nhận:"), so that part is read when the body has none."""
+    body, appendix = _split_at_appendix(pages)
+    return read_signer(body) or read_signer(appendix)
 
 
 def _has_official_header(header_lines: list[str]) -> bool:
@@ -221,10 +224,6 @@ def _has_official_header(header_lines: list[str]) -> bool:
     return False
 
 
-def _webpage_metadata(lines: list[str]) -> ReportMetadata:
-    return ReportMetadata(province=masthead_province(lines), issue_date=article_date(lines))
-
-
 def parse_metadata(pages: list[str]) -> ReportMetadata:
     """Metadata of a report from its pages' text (pages[0] is page 1); unknown fields are None."""
     if not pages:
@@ -235,7 +234,7 @@ def parse_metadata(pages: list[str]) -> ReportMetadata:
     header = "\n".join(header_lines)
     report_number, report_code = _report_number(header)
     if title_at is None and report_code is None and not _has_official_header(header_lines):
-        return _webpage_metadata(first_lines)
+        return read_webpage(pages[0])
     place, issue_date = _issue_date(header, first_lines)
     title = _title_lines(first_lines, title_at)
     period = parse_reporting_period(" ".join(title), issued=issue_date)
@@ -250,5 +249,5 @@ def parse_metadata(pages: list[str]) -> ReportMetadata:
         period_type=period.type,
         period_start=period.start,
         period_end=period.end,
-        signer=read_signer(_body_lines(pages)),
+        signer=_signer(pages),
     )

@@ -1,4 +1,4 @@
-"""The metadata vocabulary (parsers/metadata_words.yaml): issuers, signature titles, surnames, mastheads.
+"""The metadata vocabulary (parsers/metadata_words.yaml): issuers, signature titles, surnames, mastheads…
 
 Loaded once and folded once; a malformed file fails loudly at first use, naming the key to fix.
 """
@@ -15,7 +15,7 @@ import yaml
 from parsers.folding import fold_str, ocr_key
 
 METADATA_WORDS_PATH = Path(__file__).with_name("metadata_words.yaml")
-_KEYS = ("issuers", "signature_titles", "surnames", "mastheads", "article_date_labels")
+_KEYS = ("issuers", "signature_titles", "surnames", "mastheads", "period_labels", "article_date_labels")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,9 @@ class MetadataWords:
     signature_titles: tuple[str, ...]
     surnames: frozenset[str]
     mastheads: tuple[str, ...]
+    period_labels: tuple[str, ...]
     article_date_labels: tuple[str, ...]
+    abbreviations: dict[str, str]  # folded abbreviation words -> folded full words
 
 
 def folded_words(text: str) -> str:
@@ -47,5 +49,21 @@ def metadata_words(path: Path = METADATA_WORDS_PATH) -> MetadataWords:
         surnames=frozenset(folded_words(name) for name in data["surnames"]),
         # Longest first, so that "báo điện tử" is tried before "báo".
         mastheads=tuple(sorted((folded_words(m) for m in data["mastheads"]), key=len, reverse=True)),
+        period_labels=tuple(folded_words(label) for label in data["period_labels"]),
         article_date_labels=tuple(folded_words(label) for label in data["article_date_labels"]),
+        abbreviations={
+            folded_words(k): folded_words(v) for k, v in (data.get("abbreviations") or {}).items()
+        },
     )
+
+
+def expand_abbreviations(folded: str) -> str:
+    """`folded` words (folded_words) with abbreviations written out: "van phong ubnd tinh" ->
+    "van phong uy ban nhan dan tinh"."""
+    abbreviations = metadata_words().abbreviations
+    if not abbreviations:
+        return folded
+    padded = f" {folded} "
+    for short, full in abbreviations.items():
+        padded = padded.replace(f" {short} ", f" {full} ")
+    return padded.strip()

@@ -273,15 +273,21 @@ Nguyễn Hữu Tài
 """
 
 
+NEWS_EXPECTED = ReportMetadata(
+    province="Đồng Nai",
+    issue_date=dt.date(2024, 12, 5),
+    period_start=dt.date(2024, 1, 1),  # the headline's "9 tháng": no type, the article's year
+    period_end=dt.date(2024, 9, 30),
+)
+
+
 def test_news_article_has_no_issuer_number_or_signer() -> None:
-    metadata = parse_metadata([NEWS_ARTICLE])
-    assert metadata == ReportMetadata(province="Đồng Nai", issue_date=dt.date(2024, 12, 5))
+    assert parse_metadata([NEWS_ARTICLE]) == NEWS_EXPECTED
 
 
 def test_news_article_accent_free_with_crawl_banner() -> None:
     text = "Cap nhat: 07/12/2024 10:15\n" + fold_str(NEWS_ARTICLE).replace("bao dong nai", "Bao Dong Nai")
-    metadata = parse_metadata([text])
-    assert metadata == ReportMetadata(province="Đồng Nai", issue_date=dt.date(2024, 12, 5))
+    assert parse_metadata([text]) == NEWS_EXPECTED
 
 
 def test_portal_page_date_label_and_masthead_province() -> None:
@@ -292,7 +298,13 @@ def test_portal_page_date_label_and_masthead_province() -> None:
         "Ngày đăng: 15/10/2024 | Lượt xem: 1.204\n"
         "Sở Thông tin và Truyền thông tỉnh Cà Mau và tỉnh Bạc Liêu phối hợp triển khai nền tảng số.\n"
     )
-    assert parse_metadata([text]) == ReportMetadata(province="Cà Mau", issue_date=dt.date(2024, 10, 15))
+    assert parse_metadata([text]) == ReportMetadata(
+        province="Cà Mau",
+        issue_date=dt.date(2024, 10, 15),
+        period_type="quarter",
+        period_start=dt.date(2024, 7, 1),
+        period_end=dt.date(2024, 9, 30),
+    )
 
 
 def test_ministry_page_names_provinces_but_has_none_of_its_own() -> None:
@@ -430,4 +442,62 @@ def test_portal_menu_item_is_not_a_report_title() -> None:
         "Bạc Liêu sơ kết chuyển đổi số quý I/2024\n05/4/2024 09:10\n"
         "Sở Thông tin và Truyền thông báo cáo: quý I/2024 toàn tỉnh tiếp nhận 41.206 hồ sơ.\n"
     )
-    assert parse_metadata([text]) == ReportMetadata(province="Bạc Liêu", issue_date=dt.date(2024, 4, 5))
+    assert parse_metadata([text]) == ReportMetadata(
+        province="Bạc Liêu",
+        issue_date=dt.date(2024, 4, 5),
+        period_type="quarter",  # from the headline, not the menu item "Thống kê năm 2023"
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 3, 31),
+    )
+
+
+def test_news_headline_province_dateline_and_lead_period() -> None:
+    text = (
+        "Tây Ninh: Gần 90% văn bản đi được ký số trên hệ thống quản lý văn bản\n"
+        "(BTN) - 22/11/2023 15:05\n\n"
+        "Đến nay, các cơ quan nhà nước của tỉnh đã kết nối liên thông văn bản. Riêng 10 tháng đầu năm\n"
+        "2023, toàn tỉnh phát hành 152.300 văn bản điện tử. Cùng kỳ năm 2022, tỷ lệ này chỉ đạt 71%.\n\n"
+        "Ông Lê Văn Tám, Phó Giám đốc Sở Thông tin và Truyền thông, cho biết năm 2024 tỉnh phấn đấu 95%.\n"
+        "Ngọc Hân\n"
+    )
+    assert parse_metadata([text]) == ReportMetadata(
+        province="Tây Ninh",
+        issue_date=dt.date(2023, 11, 22),
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 10, 31),
+    )
+
+
+def test_portal_statistics_page_with_fetch_banner() -> None:
+    text = (
+        "[Bản lưu trang web — thu thập ngày 04/11/2024 08:12 UTC — https://dichvucong.example.gov.vn]\n"
+        "CỔNG DỊCH VỤ CÔNG TỈNH ĐỒNG THÁP\n"
+        "Trang chủ | Thủ tục hành chính | Thống kê\n"
+        "Kỳ thống kê: Tháng 10/2024 (từ 01/10/2024 đến 31/10/2024) — Cập nhật: 02/11/2024 07:00\n"
+        "Cấp | Tiếp nhận | Trực tuyến\nToàn tỉnh | 40210 | 31877\n"
+    )
+    assert parse_metadata([text]) == ReportMetadata(
+        province="Đồng Tháp",
+        issue_date=dt.date(2024, 11, 2),  # the page's own update, not the day it was fetched
+        period_type="month",
+        period_start=dt.date(2024, 10, 1),
+        period_end=dt.date(2024, 10, 31),
+    )
+
+
+def test_issuer_abbreviated_in_the_opening_sentence() -> None:
+    text = (
+        "UBND TỈNH QUẢNG NAM | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nVĂN PHÒNG | Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 77/BC-VP | Quảng Nam, ngày 3 tháng 4 năm 2024\nBÁO CÁO\nKết quả giải quyết TTHC quý I năm 2024\n"
+        "Căn cứ số liệu trên Hệ thống, Văn phòng UBND tỉnh báo cáo như sau:\n"
+    )
+    assert parse_metadata([text]).issuer == "Văn phòng Ủy ban nhân dân tỉnh"
+
+
+def test_signature_block_printed_after_the_appendix() -> None:
+    text = HEADER_2024 + (
+        "PHỤ LỤC: SỐ LIỆU HỒ SƠ QUÝ IV/2024\nChỉ tiêu | Số lượng\nTiếp nhận | 1204\n\n"
+        "Nơi nhận:                    KT. GIÁM ĐỐC\n- UBND tỉnh (b/c);             PHÓ GIÁM ĐỐC\n- Lưu: VT.\n"
+        "                              Đinh Công Lý\n"
+    )
+    assert parse_metadata([text]).signer == "Đinh Công Lý"
