@@ -28,6 +28,7 @@ from parsers.places import find_province
 _NOI_NHAN_RE = re.compile(r"^[^a-z0-9]*n[o0][il1]\s*nh[a-z]{1,2}n(?![a-z])")
 _LIST_ITEM_RE = re.compile(r"^\s*[-+•*–—]")
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_COLUMN_TAIL_RE = re.compile(r"(?<=[.;)])\s+")
 _NAME_LINE_RE = re.compile(r"^[^\w]*(?P<name>[^\W\d_]+(?:[ \t]+[^\W\d_]+){1,4})[ \t]*[._~'`\"|]*[ \t]*$")
 # Two capitals in a row: a cheap screen that every title line passes ("IÁM", "GlAM DOC", "KT.").
 _CAPITAL = "[" + "".join(chr(c) for c in range(0x41, 0x1F00) if chr(c).isupper()) + "]"
@@ -62,20 +63,44 @@ def name_in_line(line: str) -> str | None:
     return name
 
 
-def _is_signature_title(line: str) -> bool:
+def _signature_title_end(line: str) -> int | None:
+    """Offset just after the signature title in `line` ("KT. GIÁM ĐỐC", "IÁM ĐỐC"), or None."""
     if len(line) > _MAX_TITLE_LINE or _CAPITALS_RE.search(line) is None:
-        return False
-    words = _WORD_RE.findall(line)
-    keys = [ocr_key(fold_str(word)) for word in words]
+        return None
+    words = list(_WORD_RE.finditer(line))
+    keys = [ocr_key(fold_str(word.group())) for word in words]
     for title in metadata_words().signature_titles:
         size = len(title.split())
         for start in range(len(keys) - size + 1):
             if fuzz.ratio(" ".join(keys[start : start + size]), title) < _MIN_TITLE_SCORE:
                 continue
-            letters = "".join(words[start : start + size])
+            letters = "".join(word.group() for word in words[start : start + size])
             if sum(c.isupper() for c in letters) >= _MIN_TITLE_CAPITALS * len(letters):
-                return True
-    return False
+                return words[start + size - 1].end()
+    return None
+
+
+def _is_signature_title(line: str) -> bool:
+    return _signature_title_end(line) is not None
+
+
+def _name_ending_line(line: str) -> str | None:
+    """The name alone on `line`, or ending it after the other column's text.
+
+    Collapsed columns glue the name to what stands left of it: a list item ("- Lưu: VT, VP. Lâm Thị
+    Oanh", after its closing "." ";" or ")") or the title ("PHÓ GIÁM ĐỐC Lâm Thị Oanh"). A recipient
+    written with "Đ/c", "Ông" or "Bà" is no name here: those words are not family names.
+    """
+    name = name_in_line(line)
+    if name is not None:
+        return name
+    tails = _COLUMN_TAIL_RE.split(line)
+    if len(tails) > 1:
+        name = name_in_line(tails[-1])
+        if name is not None:
+            return name
+    title_end = _signature_title_end(line)
+    return name_in_line(line[title_end:]) if title_end is not None else None
 
 
 def _is_list_item(line: str) -> bool:
@@ -93,7 +118,7 @@ def _is_noi_nhan(line: str) -> bool:
 def _name_after_title(lines: list[str]) -> str | None:
     skipped = 0
     for line in lines:
-        name = name_in_line(line)
+        name = _name_ending_line(line)
         if name is not None:
             return name
         if _is_prose(line):
@@ -122,7 +147,7 @@ def _name_ending_block(lines: list[str]) -> str | None:
     for line in lines:
         if _is_prose(line):
             return None
-        name = name_in_line(line) if not _is_list_item(line) else None
+        name = _name_ending_line(line)
         if name is not None:
             found = name
     return found
@@ -137,7 +162,9 @@ def read_signer(lines: list[str]) -> str | None:
         (index for index in reversed(range(len(lines))) if _is_signature_title(lines[index])), None
     )
     if title_at is not None:
-        name = _name_after_title(lines[title_at + 1 :])
+        # Columns collapsed into one line put the name right after the title ("PHÓ GIÁM ĐỐC Lâm Thị Oanh").
+        rest = lines[title_at][_signature_title_end(lines[title_at]) or 0 :]
+        name = _name_after_title(([rest] if rest.strip() else []) + lines[title_at + 1 :])
         if name is not None:
             return name
     noi_nhan_at = next((index for index in reversed(range(len(lines))) if _is_noi_nhan(lines[index])), None)

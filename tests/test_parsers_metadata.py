@@ -181,6 +181,16 @@ def _report(signature_block: str, header: str = HEADER_2024) -> list[str]:
         ("—- '~. ,\nLâm Thị Kiều Oanh\nNơi nhận:\n- UBND tỉnh;\n- Lưu: VT.\n", "Lâm Thị Kiều Oanh"),
         # ... or ending the block after the distribution list.
         ("Nơi nhận:\n- UBND tỉnh;\n- Lưu: VT.\n.~ 'ợ\nLâm Thị Kiều Oanh\n", "Lâm Thị Kiều Oanh"),
+        # Columns collapsed into one line (pdftotext -layout after spaces are collapsed, or OCR).
+        (
+            "Nơi nhận: KT. GIÁM ĐỐC\n- UBND tỉnh; PHÓ GIÁM ĐỐC\n- Lưu: VT, VP. Lâm Thị Kiều Oanh\n",
+            "Lâm Thị Kiều Oanh",
+        ),
+        ("Nơi nhận: KT. GIÁM ĐỐC\n- UBND tỉnh (b/c); PHÓ GIÁM ĐỐC Lâm Thị Kiều Oanh\n", "Lâm Thị Kiều Oanh"),
+        ("Nơi nhận:\n- UBND tỉnh (b/c);\n- Lưu: VT. Lâm Thị Kiều Oanh\n", "Lâm Thị Kiều Oanh"),
+        # ... but a recipient, or a city after "TP.", is no signer.
+        ("Nơi nhận: KT. GIÁM ĐỐC\n- Đ/c Trần Văn Mười; PHÓ GIÁM ĐỐC\n- Lưu: VT.\n", None),
+        ("Nơi nhận: KT. GIÁM ĐỐC\n- Sở TT&TT TP. Hồ Chí Minh\n- Lưu: VT.\n", None),
         # Issue 15: a seal took the title and the name; the list names a city. Null, not "Hồ Chí Minh".
         (
             "Nơi nhận:\n- Bộ Thông tin và Truyền thông;\n- Cục Bưu điện Trung ương tại TP.\nHồ Chí Minh;\n"
