@@ -17,8 +17,8 @@ signer. Decisions (also in parsers/README.md):
   default year (the year before for a period that would begin after the issue date); a span that is no
   month, quarter, half or year keeps its dates and no type.
 * A text without "Số: …/BC-…", national motto, "UBND TỈNH …" header in capitals and "BÁO CÁO" title is a
-  web page (parsers.webpage): no issuer, number, period or signer; its masthead's province; the article's
-  date.
+  web page (parsers.webpage): no issuer, number or signer; the site's province, the article's date and
+  the period its headline or lead names.
 """
 
 from __future__ import annotations
