@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 
 from parsers.folding import fold_str
 from parsers.metadata import parse_metadata
@@ -511,3 +512,23 @@ def test_signature_block_printed_after_the_appendix() -> None:
         "                              Đinh Công Lý\n"
     )
     assert parse_metadata([text]).signer == "Đinh Công Lý"
+
+
+# The tuning part of the KPI wording corpus (tests/data/wordings/train, on main since the corpus merge):
+# whole reports, news items and portal pages of other provinces, each with its metadata truth.
+WORDINGS_TRAIN = Path(__file__).parent / "data" / "wordings" / "train" / "texts"
+
+
+@pytest.mark.skipif(not WORDINGS_TRAIN.is_dir(), reason="the wording corpus is not in this checkout")
+@pytest.mark.parametrize(
+    "truth_path",
+    sorted(WORDINGS_TRAIN.glob("*.truth.yaml")) if WORDINGS_TRAIN.is_dir() else [],
+    ids=lambda p: p.name.removesuffix(".truth.yaml"),
+)
+def test_wording_corpus_metadata(truth_path: Path) -> None:
+    truth = yaml.safe_load(truth_path.read_text(encoding="utf-8"))["metadata"]
+    text = truth_path.with_name(truth_path.name.replace(".truth.yaml", ".txt")).read_text(encoding="utf-8")
+    found = parse_metadata(text.split("\f")).model_dump(exclude={"report_code"})
+    # A signer's name is returned as printed; eng-OCR text has lost its diacritics.
+    assert fold_str(found.pop("signer") or "") == fold_str(truth.pop("signer") or "")
+    assert found == {key: truth[key] for key in found}
