@@ -1,125 +1,76 @@
 """Report metadata: number and code, issue date, province, issuer, period, signer.
 
-Decisions (also in parsers/README.md):
-* `report_number` is "220/BC-STTTT-VP" as printed (spaces removed); a blank number ("Số: /BC-STTTT-VP")
-  gives None while `report_code` is still "BC-STTTT-VP".
+Metadata comes from the header (the lines above the "BÁO CÁO" title), the title and the signature block,
+never from a sentence of the body: a department or a name mentioned in the text is not the issuer or the
+signer. Decisions (also in parsers/README.md):
+
+* `report_number` is "220/BC-STTTT-VP" as printed (spaces removed), from a "Số:" at the start of a header
+  line; a blank number ("Số: /BC-STTTT-VP") gives None while `report_code` is still "BC-STTTT-VP".
 * `province` and `issuer` are canonical spellings ("Trà Vinh", "Sở Thông tin và Truyền thông") whenever the
   printed text, even accent-free or garbled, matches a known one: they are identifiers, and "Tra Vinh" or
-  "SO THONG TIN VA TRUYEN THONG" must group with the rest. An unknown issuer is returned as printed.
-* `signer` is the personal name as printed (OCR damage included): names are not a closed list.
-* The period comes from the title (the lines after "BÁO CÁO"), the widest period named there
-  (parsers.dates.parse_period), with the issue year as the default year.
+  "SO THONG TIN VA TRUYEN THONG" must group with the rest. The issuer is a header line that starts with a
+  known issuing body, else the subject of the opening sentence ("…, Sở Thông tin và Truyền thông báo cáo
+  như sau:"), else None.
+* `signer` is the personal name as printed (OCR damage included) from the signature block
+  (parsers.signature), or None.
+* The period comes from the title (parsers.dates.parse_reporting_period), with the issue year as the
+  default year (the year before for a period that would begin after the issue date); a span that is no
+  month, quarter, half or year keeps its dates and no type.
+* A text without "Số: …/BC-…", national motto, "UBND TỈNH …" header in capitals and "BÁO CÁO" title is a
+  web page (parsers.webpage): no issuer, number or signer; the site's province, the article's date and
+  the period its headline or lead names.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from parsers.dates import parse_issue_date, parse_period
+from parsers.dates import ReportingPeriod, parse_issue_date, parse_reporting_period
 from parsers.document import is_appendix_heading
-from parsers.folding import fold, fold_str
-from parsers.places import find_province
+from parsers.folding import fold, fold_str, ocr_key
+from parsers.metadata_words import expand_abbreviations, folded_words, metadata_words
+from parsers.places import PROVINCES, find_province
+from parsers.signature import read_signer
+from parsers.webpage import masthead_province, read_webpage
 from schemas.extraction import ReportMetadata
 
-_HEADER_LINES = 14  # the two-column header block, generously: OCR may split or interleave its lines
+_HEADER_LINES = 14  # the two-column header block when no title is found: OCR may split or interleave it
+_PLACE_LINE_SCAN = 25  # lines of page 1 searched for "Place, ngày …" when the header has no date
+# "Số:" opens a header line (after OCR specks; web copies put the number on the next line); in a
+# sentence ("báo cáo số 12/BC-…") it cites a document.
 _NUMBER_RE = re.compile(
-    r"(?<![a-z0-9])s[o0-9][ \t]*[:;.,]?[ \t]*(?P<number>\d{1,6})?[ \t]*/[ \t]*"
+    r"(?m)^[^a-z0-9\n]{0,4}s[o0-9][ \t]*[:;.,]?[ \t]*(?:\n[ \t|]*)?(?P<number>\d{1,6})?[ \t]*/[ \t]*"
     r"(?P<code>[a-z]{1,8}(?:[ \t]*-[ \t]*[a-z0-9]{1,12}){1,4})"
 )
-_ISSUERS: tuple[str, ...] = (
-    "Sở Thông tin và Truyền thông",
-    "Sở Kế hoạch và Đầu tư",
-    "Sở Nội vụ",
-    "Sở Tài chính",
-    "Sở Khoa học và Công nghệ",
-    "Sở Văn hóa, Thể thao và Du lịch",
-    "Sở Giáo dục và Đào tạo",
-    "Sở Y tế",
-    "Sở Tư pháp",
-    "Sở Công Thương",
-    "Sở Xây dựng",
-    "Sở Giao thông vận tải",
-    "Sở Tài nguyên và Môi trường",
-    "Sở Nông nghiệp và Phát triển nông thôn",
-    "Sở Lao động - Thương binh và Xã hội",
-    "Văn phòng Ủy ban nhân dân tỉnh",
+_MOTTO_RE = re.compile(r"cong hoa xa hoi|doc lap\W+t[a-z]{1,2} do")
+# A header's parent body is printed in capitals; a headline "UBND tỉnh Cà Mau triển khai …" is not.
+_OFFICIAL_PARENT_RE = re.compile(
+    r"^\W*(?:UBND|ỦY BAN NHÂN DÂN|UY BAN NHAN DAN)\s+(?:TỈNH|TINH|THÀNH PHỐ|THANH PHO|TP)\b"
 )
 _MIN_ISSUER_SCORE = 88.0
-_BODY_ISSUER_RE = re.compile(r"(?<![a-z])(?P<issuer>so [a-z ,\-]{4,60}?)(?: tinh [a-z ]{2,20})? bao cao")
+# What may precede the issuing body on its header line: the parent body ("UBND TỈNH TRÀ VINH") or specks.
+_ISSUER_PREFIX_RE = re.compile(
+    r"^(?:[a-z0-9]{1,2} )?(?:(?:ubnd|uy ban nhan dan)(?: (?:tinh|thanh pho|tp))?(?: [a-z]+){0,4} )?$"
+)
+# The opening sentence: the issuing body as the subject of "báo cáo", at the start of a clause.
+_OPENING_ISSUER_RE = re.compile(
+    r"(?:^|[,:;]\s*)(?P<issuer>(?:so|van phong) [a-z ,&\-]{1,60}?)(?:\s+(?:tinh|thanh pho)\s+[a-z ]{2,20}?)?"
+    r"\s+bao cao(?![a-z])"
+)
+_OPENING_LINES = 8
 _PROVINCE_LINE_RE = re.compile(
     r"(?:ubnd|uy ban nhan dan|u[yi] ban)\s+(?:tinh|thanh pho|tp\.?)\s+(?P<rest>.+)"
 )
+# The parent body split over lines, as web copies print it: "ỦY BAN NHÂN DÂN" / "TỈNH KON TUM".
+_PARENT_LINE_RE = re.compile(r"(?:ubnd|ban nhan dan)\W*$")
+_UNIT_LINE_RE = re.compile(r"^\W*(?:tinh|thanh pho|tp\.?)\s+(?P<rest>.+)")
 _TITLE_STOP_RE = re.compile(r"\s*(?:can cu|thuc hien|kinh gui|[ivx]+\.\s|\d+\.\s|nam \d{4}, )")
-_SIGNATURE_TITLE_RE = re.compile(
-    r"(?:^|\s)(?:kt\.?|tm\.?|q\.?|pho)?\s*(?:giam doc|chu tich|truong phong|chanh van phong)\b"
-)
-# Vietnamese family names (folded), Khmer ones common in the Mekong provinces included.
-_SURNAMES = frozenset(
-    [
-        "nguyen",
-        "tran",
-        "le",
-        "pham",
-        "hoang",
-        "huynh",
-        "phan",
-        "vu",
-        "vo",
-        "dang",
-        "bui",
-        "do",
-        "ho",
-        "ngo",
-        "duong",
-        "ly",
-        "dao",
-        "doan",
-        "vuong",
-        "truong",
-        "dinh",
-        "lam",
-        "phung",
-        "mai",
-        "to",
-        "ha",
-        "ta",
-        "luu",
-        "chau",
-        "thach",
-        "kim",
-        "son",
-        "luong",
-        "cao",
-        "quach",
-        "tu",
-        "trieu",
-        "chu",
-        "thai",
-        "tang",
-        "la",
-        "nghiem",
-        "kieu",
-        "diep",
-        "lu",
-        "giang",
-        "trinh",
-        "au",
-        "hua",
-        "nong",
-        "danh",
-        "lieu",
-        "kha",
-        "thi",
-        "tieu",
-        "van",
-        "ong",
-        "ung",
-        "khuu",
-    ]
-)
+_MIN_TITLE_CAPITALS = 0.7  # of the letters of the "BÁO CÁO" line ("BÁO CÁo" after OCR still counts)
+_HEADING_RE = re.compile(r"^\W*(?:[ivx]+|\d+)\s*[.)]\s")
 
 
 def _lines(text: str) -> list[str]:
@@ -138,41 +89,67 @@ def _report_number(header: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-@lru_cache(maxsize=1)
-def _issuer_targets() -> tuple[tuple[str, str], ...]:
-    return tuple((issuer, " ".join(re.findall(r"[a-z0-9]+", fold_str(issuer)))) for issuer in _ISSUERS)
-
-
 @lru_cache(maxsize=4096)  # header lines ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG") recur from report to report
-def _canonical_issuer(text: str) -> str | None:
-    folded = " ".join(re.findall(r"[a-z0-9]+", fold_str(text)))
+def _canonical_issuer(text: str, at_start: bool) -> str | None:
+    """The known issuing body `text` names; with `at_start`, only one the line starts with."""
+    folded = expand_abbreviations(folded_words(text))
     best: tuple[float, str] | None = None
-    for issuer, target in _issuer_targets():
+    for issuer, target in metadata_words().issuers:
         if len(folded) < len(target) * 0.8:
             continue
-        score = fuzz.partial_ratio(target, folded)
-        if score >= _MIN_ISSUER_SCORE and (best is None or score > best[0]):
-            best = (score, issuer)
+        alignment = fuzz.partial_ratio_alignment(target, folded)
+        if alignment is None or alignment.score < _MIN_ISSUER_SCORE:
+            continue
+        if at_start and not _ISSUER_PREFIX_RE.match(folded[: alignment.dest_start]):
+            continue
+        if best is None or alignment.score > best[0]:
+            best = (alignment.score, issuer)
     return best[1] if best else None
 
 
-def _issuer(header_lines: list[str], body: str) -> str | None:
+def _header_issuer(header_lines: list[str]) -> str | None:
+    """The issuing body on a header line of its own, printed in capitals as headers are
+    ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG"); "- Sở Tư pháp đã …" is a body line even near the top."""
     for line in header_lines:
-        issuer = _canonical_issuer(line)
+        issuer = _canonical_issuer(line, at_start=True)
+        if issuer is None:
+            continue
+        first_word = folded_words(issuer).split()[0]
+        tokens = re.findall(r"[^\W_]+", line)
+        if any(ocr_key(fold_str(t)) == first_word and t.isupper() for t in tokens):
+            return issuer
+    return None
+
+
+def _opening_issuer(opening: list[str]) -> str | None:
+    """The issuing body as the subject of the opening sentence ("…, Sở X báo cáo như sau:"), or None.
+
+    `opening` are the lines after the title; the body must start the paragraph or a clause of it.
+    """
+    lines: list[str] = []
+    for line in opening[:_OPENING_LINES]:
+        if _HEADING_RE.match(fold_str(line)):
+            break
+        lines.append(line)
+    text = " ".join(lines)
+    folded = fold(text)
+    for match in _OPENING_ISSUER_RE.finditer(folded.text):
+        start, end = folded.to_original(match.start("issuer"), match.end("issuer"))
+        issuer = _canonical_issuer(text[start:end], at_start=True)
         if issuer is not None:
             return issuer
-    folded = fold(body)
-    match = _BODY_ISSUER_RE.search(folded.text)
-    if match is None:
-        return None
-    start, end = folded.to_original(match.start("issuer"), match.end("issuer"))
-    printed = body[start:end]
-    return _canonical_issuer(printed) or printed[:1].upper() + printed[1:]
+    return None
 
 
 def _province(header_lines: list[str], place: str | None) -> str | None:
+    previous = ""
     for line in header_lines:
-        match = _PROVINCE_LINE_RE.search(fold_str(line))
+        folded = fold_str(line)
+        match = _PROVINCE_LINE_RE.search(folded)
+        if match is None and _PARENT_LINE_RE.search(previous):
+            match = _UNIT_LINE_RE.match(folded)
+        if any(c.isalpha() for c in folded):  # rules and table bars ("-------", "|") are not lines of text
+            previous = folded
         if match is not None:
             province = find_province(match["rest"], anchor="start")
             if province is not None:
@@ -182,96 +159,95 @@ def _province(header_lines: list[str], place: str | None) -> str | None:
     return None
 
 
-def _title(lines: list[str]) -> str:
-    """The title: the lines after the "BÁO CÁO" line, up to the first paragraph or heading."""
+def _title_at(lines: list[str]) -> int | None:
+    """Index of the "BÁO CÁO" line that opens the title, or None.
+
+    Reports print it in capitals; a "Báo cáo" line of a web portal's menu is not a title."""
     for index, line in enumerate(lines[:40]):
         folded = " ".join(re.findall(r"[a-z0-9]+", fold_str(line)))
-        if folded == "bao cao" or (len(folded) <= 12 and fuzz.ratio(folded, "bao cao") >= 80):
-            title: list[str] = []
-            for following in lines[index + 1 : index + 5]:
-                if title and _TITLE_STOP_RE.match(fold_str(following)):
-                    break
-                title.append(following)
-            return " ".join(title)
-    return ""
-
-
-def _issue_date(header: str, first_page: str) -> tuple[str | None, object]:
-    place, date = parse_issue_date(header)
-    if date is None:
-        place, date = parse_issue_date(first_page)
-    return place, date
-
-
-def _person_name(line: str) -> str | None:
-    words = re.findall(r"[^\W\d_]+", line)
-    for start, word in enumerate(words):
-        if fold_str(word) not in _SURNAMES or not _title_case(word):
+        if folded != "bao cao" and (len(folded) > 12 or fuzz.ratio(folded, "bao cao") < 80):
             continue
-        name = [word]
-        for following in words[start + 1 : start + 5]:
-            if not _title_case(following):
-                break
-            name.append(following)
-        if len(name) >= 2:
-            return " ".join(name)
+        letters = [c for c in line if c.isalpha()]
+        if sum(c.isupper() for c in letters) >= _MIN_TITLE_CAPITALS * len(letters):
+            return index
     return None
 
 
-def _title_case(word: str) -> bool:
-    return word[:1].isupper() and (len(word) == 1 or word[1:].islower())
-
-
-def _signer(body_lines: list[str]) -> str | None:
-    """The personal name after the signature title ("GIÁM ĐỐC", "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC")."""
-    title_at = None
-    for index, line in enumerate(body_lines):
-        folded = fold_str(line)
-        if _SIGNATURE_TITLE_RE.search(folded) and len(folded) < 80 and "noi nhan" not in folded[:3]:
-            title_at = index
+def _title_lines(lines: list[str], title_at: int | None) -> list[str]:
+    """The title: the lines after the "BÁO CÁO" line, up to the first paragraph or heading."""
     if title_at is None:
-        return (
-            None  # without the signature block any capitalised pair ("Đảng Cộng sản") could pass for a name
-        )
-    for line in body_lines[title_at + 1 :]:
-        name = _person_name(line)
-        if name is not None:
-            return name
-    return None
+        return []
+    title: list[str] = []
+    for following in lines[title_at + 1 : title_at + 5]:
+        folded = fold_str(following)
+        if title and (_TITLE_STOP_RE.match(folded) or _OPENING_ISSUER_RE.match(folded)):
+            break  # the opening sentence: "Căn cứ …", "Thực hiện …", "Sở … báo cáo như sau:"
+        title.append(following)
+    return title
 
 
-def _body_lines(pages: list[str]) -> list[str]:
-    """All lines before the first appendix heading ("Phụ lục ...")."""
-    lines: list[str] = []
-    for page in pages:
-        for line in _lines(page):
-            if is_appendix_heading(line):
-                return lines
-            lines.append(line)
-    return lines
+def _issue_date(header: str, first_lines: list[str]) -> tuple[str | None, dt.date | None]:
+    """From the header; failing that, only a "Place, ngày …" line whose place is a province or city:
+    a bare date further down belongs to a document the text cites ("Công văn số … ngày 02/6/2022")."""
+    place, date = parse_issue_date(header)
+    if date is not None:
+        return place, date
+    for line in first_lines[:_PLACE_LINE_SCAN]:
+        place, date = parse_issue_date(line)
+        if date is not None and place in PROVINCES:
+            return place, date
+    return None, None
+
+
+def _split_at_appendix(pages: list[str]) -> tuple[list[str], list[str]]:
+    """The lines before the first appendix heading ("Phụ lục ..."), and the lines from it on."""
+    lines = [line for page in pages for line in _lines(page)]
+    at = next((index for index, line in enumerate(lines) if is_appendix_heading(line)), len(lines))
+    return lines[:at], lines[at:]
+
+
+def _signer(pages: list[str]) -> str | None:
+    """From the signature block before the appendices; a web copy may print the block after its
+    appendix ("PHỤ LỤC: SỐ LIỆU …" then "Nơi nhận:"), so that part is read when the body has none."""
+    body, appendix = _split_at_appendix(pages)
+    return read_signer(body) or read_signer(appendix)
+
+
+def _has_official_header(header_lines: list[str]) -> bool:
+    """Whether the lines hold the national motto or a parent body in capitals ("UBND TỈNH TRÀ VINH")."""
+    for line in header_lines:
+        folded = fold_str(line)
+        if _MOTTO_RE.search(folded):
+            return True
+        if _OFFICIAL_PARENT_RE.match(line):
+            return True
+    return False
 
 
 def parse_metadata(pages: list[str]) -> ReportMetadata:
     """Metadata of a report from its pages' text (pages[0] is page 1); unknown fields are None."""
     if not pages:
         return ReportMetadata()
-    first_page = pages[0]
-    first_lines = _lines(first_page)
-    header_lines = first_lines[:_HEADER_LINES]
+    first_lines = _lines(pages[0])
+    title_at = _title_at(first_lines)
+    header_lines = first_lines[:title_at] if title_at is not None else first_lines[:_HEADER_LINES]
     header = "\n".join(header_lines)
     report_number, report_code = _report_number(header)
-    place, issue_date = _issue_date(header, first_page)
-    year = issue_date.year if issue_date is not None else None  # type: ignore[attr-defined]
-    period = parse_period(_title(first_lines), default_year=year)
-    body_lines = _body_lines(pages)
+    if title_at is None and report_code is None and not _has_official_header(header_lines):
+        return read_webpage(pages[0])
+    place, issue_date = _issue_date(header, first_lines)
+    title = _title_lines(first_lines, title_at)
+    period = parse_reporting_period(" ".join(title), issued=issue_date)
+    period = period or ReportingPeriod(None, None, None)
+    opening = first_lines[title_at + 1 + len(title) :] if title_at is not None else []
     return ReportMetadata(
-        issuer=_issuer(header_lines, first_page),
-        province=_province(header_lines, place),
+        issuer=_header_issuer(header_lines) or _opening_issuer(opening),
+        province=_province(header_lines, place) or masthead_province(first_lines),
         report_number=report_number,
         report_code=report_code,
-        issue_date=issue_date,  # type: ignore[arg-type]
-        period_type=period[0] if period else None,
-        period_start=period[1] if period else None,
-        period_end=period[2] if period else None,
-        signer=_signer(body_lines),
+        issue_date=issue_date,
+        period_type=period.type,
+        period_start=period.start,
+        period_end=period.end,
+        signer=_signer(pages),
     )

@@ -1,8 +1,14 @@
 """Vietnamese provinces and centrally-run cities, recognised in printed, accent-free or garbled text.
 
-Reports before the 2025 merger name one of these 63 units in the header ("UBND TỈNH TRÀ VINH") and in the
-place line ("Trà Vinh, ngày ..."). Knowing the closed list lets a garbled OCR spelling ("Tra Vmh") or a
-line where OCR glued the left column in front ("Số: /BC-STTTT-VP Trà Vinh") still give the canonical name.
+Reports name their province or city in the header ("UBND TỈNH TRÀ VINH") and in the place line ("Trà Vinh,
+ngày ..."). Knowing the closed list lets a garbled OCR spelling ("Tra Vmh") or a line where OCR glued the
+left column in front ("Số: /BC-STTTT-VP Trà Vinh") still give the canonical name.
+
+The list holds the 63 units before the 2025 merger and the names of the 34 after it. All but one of the 34
+kept the name of a pre-2025 unit ("Vĩnh Long" now also covers Bến Tre and Trà Vinh); the new one is the
+centrally-run city "Huế" (before 2025 the province "Thừa Thiên Huế"). A name is returned as printed, so
+a 2026 report of "Vĩnh Long" and a 2023 one are the same string while covering different areas: the issue
+date tells them apart.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ PROVINCES: tuple[str, ...] = (
     "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị",
     "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế",
     "Tiền Giang", "Hồ Chí Minh", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
+    "Huế",  # since 2025 (city); "Thừa Thiên Huế" before
 )  # fmt: skip
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
@@ -44,11 +51,12 @@ def find_province(text: str, anchor: Literal["start", "end", "any"] = "any") -> 
     """The canonical name of the province named in `text`, or None.
 
     `anchor` says where the name must sit: "start" right after "UBND TỈNH", "end" right before ", ngày";
-    "any" takes the best-scoring window (the later one on ties). Anchoring matters: in an interleaved
-    OCR line "TRÀ VINH CỘNG HÒA ..." the window "Vinh Cong" looks like "Vĩnh Long".
+    "any" takes the best-scoring window (the later one on ties, then the longer name: "Thừa Thiên Huế"
+    rather than the "Huế" inside it). Anchoring matters: in an interleaved OCR line "TRÀ VINH CỘNG HÒA
+    ..." the window "Vinh Cong" looks like "Vĩnh Long".
     """
     words = _words(text)
-    best: tuple[float, int, str] | None = None  # (score, end word index, name)
+    best: tuple[float, int, int, str] | None = None  # (score, end word index, words in the name, name)
     for name, name_words in _province_words():
         size = len(name_words)
         target = " ".join(name_words)
@@ -65,10 +73,10 @@ def find_province(text: str, anchor: Literal["start", "end", "any"] = "any") -> 
             score = fuzz.ratio(" ".join(window), target)
             if score < _MIN_PLACE_SCORE:
                 continue
-            candidate = (score, start + size, name)
-            if best is None or candidate[:2] > best[:2]:
+            candidate = (score, start + size, size, name)
+            if best is None or candidate[:3] > best[:3]:
                 best = candidate
-    return best[2] if best else None
+    return best[3] if best else None
 
 
 def canonical_place(printed: str) -> str | None:

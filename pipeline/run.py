@@ -117,9 +117,10 @@ def _results(
 
 def _period(result: DocumentResult) -> str:
     r = result.report
-    if r.period_type is None:
+    if r.period_start is None and r.period_end is None:
         return "-"
-    return f"{r.period_type} {r.period_start}..{r.period_end}"
+    # A year-to-date span or a cut-off has dates but no type ("9 tháng đầu năm", "tính đến hết năm 2022").
+    return f"{r.period_type or 'span'} {r.period_start or '…'}..{r.period_end or '…'}"
 
 
 def run_batch(
