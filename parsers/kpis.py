@@ -18,6 +18,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from parsers.document import ReportText, Token, is_appendix_heading
+from parsers.figures import Figure, FigureReader, read_quantity
 from parsers.folding import ocr_skeleton
 from parsers.matcher import (  # the private names are re-exported for tests/test_parsers_kpis_matcher.py
     _NOISE_PUNCT,  # noqa: F401
@@ -29,9 +30,12 @@ from parsers.matcher import (  # the private names are re-exported for tests/tes
     _Vocabulary,  # noqa: F401
     word_similarity,  # noqa: F401
 )
+from parsers.metadata import parse_metadata
 from parsers.rules import RuleSet, load_rules
 from parsers.tables import TableRowHit, find_table_values
+from parsers.vocabulary import Vocabulary, load_vocabulary
 from schemas.extraction import KpiMatch
+from schemas.models import Level, Qualifier
 
 _EVIDENCE_MAX = 160
 _EVIDENCE_CONTEXT = 40
@@ -51,12 +55,21 @@ def _value_fits(hit: _Hit, token: Token) -> float | None:
 
 
 class _Extractor:
-    def __init__(self, pages: list[str], rules: RuleSet) -> None:
+    def __init__(
+        self,
+        pages: list[str],
+        rules: RuleSet,
+        vocabulary: Vocabulary | None = None,
+        province: str | None = None,
+    ) -> None:
         self.rules = rules
         self.compiled = _compiled_rules(rules)
         self.report = ReportText(pages)
         self.matcher = _Matcher(self.report, rules.settings.phrase_boundaries, self.compiled.vocabulary)
         self.appendix_start = self._find_appendix()
+        self.figure_reader = FigureReader(
+            self.report, vocabulary or load_vocabulary(), province, self.appendix_start
+        )
         self._regions: dict[tuple[int, int], str] = {}
         self._share_tokens: list[int] | None = None
 
@@ -120,14 +133,19 @@ class _Extractor:
         for phrase in settings.exclude_before:
             if matcher.phrase_within(clause, hit.value_token, phrase):
                 return False
-        paragraph = report.paragraph_start(hit.first_token)
+        return not self._department_figure(hit.first_token, hit.value_token)
+
+    def _department_figure(self, first_token: int, value_token: int) -> bool:
+        """The department's own figure ("Riêng Sở ...", "37/37 TTHC"), not the province's."""
+        matcher, report, settings = self.matcher, self.report, self.rules.settings
+        paragraph = report.paragraph_start(first_token)
         for phrase in settings.department_markers:
-            if matcher.phrase_within(paragraph, hit.value_token, phrase):
-                return False
+            if matcher.phrase_within(paragraph, value_token, phrase):
+                return True
         # "37/37 TTHC": a department's own share of procedures, never a province-wide figure.
         shares = self._department_shares()
         position = bisect.bisect_left(shares, paragraph)
-        return not (position < len(shares) and shares[position] < hit.value_token)
+        return position < len(shares) and shares[position] < value_token
 
     def _department_shares(self) -> list[int]:
         """Sorted indices of "37/37"-like tokens followed by "TTHC" (or "thủ tục")."""
@@ -146,15 +164,19 @@ class _Extractor:
         for rule, patterns in self.compiled.patterns:
             for pattern in patterns:
                 for hit in self.matcher.match_pattern(rule, pattern):
-                    if hit.score < min_score or self.in_appendix(hit.value_token):
+                    if hit.score < min_score or self.in_appendix(hit.value_token) or self._foreign(hit):
                         continue
                     value = _value_fits(hit, self.report.tokens[hit.value_token])
                     if value is None or not self._section_ok(hit) or not self._context_ok(hit):
                         continue
                     hits.append(_with_value(hit, value))
         for row in find_table_values(self.report, self.rules, self.appendix_start):
-            hits.extend(self._table_hit(row))
+            hits.extend(hit for hit in self._table_hit(row) if not self._foreign(hit))
         return hits
+
+    def _foreign(self, hit: _Hit) -> bool:
+        """Another province's, the country's or a ministry's figure: never this report's value."""
+        return self.figure_reader.is_foreign(hit.value_token)
 
     def _table_hit(self, row: TableRowHit) -> list[_Hit]:
         hit = _Hit(
@@ -173,34 +195,71 @@ class _Extractor:
             held = by_number.get(hit.value_token)
             if held is None or _rank(hit) > _rank(held):
                 by_number[hit.value_token] = hit
-        # One value per KPI: the first in the body.
-        by_kpi: dict[str, _Hit] = {}
+        # One value per KPI and level: the first in the body.
+        by_kpi: dict[tuple[str, Level | None], _Hit] = {}
         for hit in sorted(by_number.values(), key=lambda h: (h.value_token, -h.specificity)):
-            by_kpi.setdefault(hit.rule.kpi, hit)
+            by_kpi.setdefault((hit.rule.kpi, self.figure_reader.level_of(hit.value_token)), hit)
         return sorted(by_kpi.values(), key=lambda h: h.value_token)
 
-    def to_match(self, hit: _Hit) -> KpiMatch:
+    def values(self) -> list[KpiMatch]:
+        """The rules' values, then the figure reader's for the numbers and KPIs the rules left open."""
+        rule_hits = self.resolve(self.candidates())
+        matches = [self.rule_match(hit) for hit in rule_hits]
+        taken_numbers = {hit.value_token for hit in rule_hits}
+        taken_kpis = {(m.kpi, m.level) for m in matches}
+        for figure in self.figure_reader.figures():
+            key = (figure.kpi, figure.level.value if figure.level else None)
+            if figure.value_token in taken_numbers or key in taken_kpis:
+                continue
+            # Plans and comparisons the reader knows itself (figure_vocabulary.yaml: not_ours).
+            if self._department_figure(figure.first_token, figure.value_token):
+                continue
+            taken_numbers.add(figure.value_token)
+            taken_kpis.add(key)
+            matches.append(self.figure_match(figure))
+        return sorted(matches, key=lambda m: (m.page, m.start))
+
+    def rule_match(self, hit: _Hit) -> KpiMatch:
+        quantity = read_quantity(self.report.tokens, hit.value_token, self.figure_reader.vocabulary)
+        qualifier = quantity.qualifier if quantity is not None else Qualifier.EXACT
+        return self._match(
+            hit.rule.kpi, hit.value, hit.rule.unit, hit.rule.scope, (hit.first_token, hit.last_token),
+            hit.value_token, hit.score, hit.rule.id, qualifier, self.figure_reader.level_of(hit.value_token),
+        )  # fmt: skip
+
+    def figure_match(self, figure: Figure) -> KpiMatch:
+        return self._match(
+            figure.kpi, figure.value, figure.unit, figure.scope, (figure.first_token, figure.last_token),
+            figure.value_token, figure.score, figure.reason, figure.qualifier, figure.level,
+        )  # fmt: skip
+
+    def _match(
+        self, kpi: str, value: float, unit: str, scope: str, span: tuple[int, int], value_token: int,
+        score: float, rule: str, qualifier: Qualifier, level: Level | None,
+    ) -> KpiMatch:  # fmt: skip
         report = self.report
-        token = report.tokens[hit.value_token]
+        token = report.tokens[value_token]
         page, start, end = report.to_page(token.start, token.end)
         return KpiMatch(
-            kpi=hit.rule.kpi,
-            value=hit.value,
-            unit=hit.rule.unit,
-            scope=hit.rule.scope,
+            kpi=kpi,
+            value=value,
+            unit=unit,
+            scope=scope,
             page=page + 1,
             start=start,
             end=end,
-            evidence=self._evidence(hit, page),
-            score=min(1.0, hit.score),
-            rule=hit.rule.id,
+            evidence=self._evidence(span, value_token, page),
+            score=min(1.0, score),
+            rule=rule,
+            qualifier=qualifier,
+            level=level,
         )
 
-    def _evidence(self, hit: _Hit, page: int) -> str:
-        """The original words around the match, within its page, at most ~160 characters."""
+    def _evidence(self, span: tuple[int, int], value_token: int, page: int) -> str:
+        """The original words around tokens span[0]..span[1], within its page, at most ~160 characters."""
         report = self.report
         tokens = report.tokens
-        first, last, value = tokens[hit.first_token], tokens[hit.last_token - 1], tokens[hit.value_token]
+        first, last, value = tokens[span[0]], tokens[span[1] - 1], tokens[value_token]
         _, span_start, _ = report.to_page(first.start, first.end)
         _, _, span_end = report.to_page(last.start, last.end)
         _, value_start, value_end = report.to_page(value.start, value.end)
@@ -241,9 +300,18 @@ def _with_value(hit: _Hit, value: float) -> _Hit:
     )  # fmt: skip
 
 
-def extract_kpis(pages: list[str], rules: RuleSet | None = None) -> list[KpiMatch]:
-    """KPI values stated in a report; pages[0] is page 1. `rules` defaults to parsers/kpi_rules.yaml."""
+def extract_kpis(
+    pages: list[str],
+    rules: RuleSet | None = None,
+    province: str | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> list[KpiMatch]:
+    """KPI values stated in a report; pages[0] is page 1. `rules` defaults to parsers/kpi_rules.yaml,
+    `vocabulary` to parsers/figure_vocabulary.yaml; `province` is the report's own (default: the one its
+    header names), so that figures of other provinces are left out."""
     if not any(page.strip() for page in pages):
         return []
-    extractor = _Extractor(pages, rules or load_rules())
-    return [extractor.to_match(hit) for hit in extractor.resolve(extractor.candidates())]
+    if province is None:
+        province = parse_metadata(pages).province
+    extractor = _Extractor(pages, rules or load_rules(), vocabulary or load_vocabulary(), province)
+    return extractor.values()

@@ -1,0 +1,495 @@
+"""The figure reader: every number of a report is a candidate value; the words around it say what it counts.
+
+The rules of parsers/kpi_rules.yaml read one department's sentences; other provinces say the same
+figure in other words and orders ("số hồ sơ tiếp nhận trực tuyến là 3.687", "trong đó 9.645 trực tiếp",
+"khoảng 12,4 ngàn hồ sơ"). Here a figure's role comes from what its context says, slot by slot
+(parsers/figure_vocabulary.yaml):
+
+* local words: those right before the number back to the previous number or comma, and those right
+  after it up to the next one — what is said here is binding;
+* the context: the words before "trong đó" that the figure enumerates, or a lead-in line ending in ":",
+  or else the earlier words of its sentence — they only fill slots the local words leave open.
+
+A KPI frame matches when all its `need` slots are said and nothing said locally is foreign to it; the
+frame needing the most slots wins and a tie between codes leaves the figure out. A figure is also left
+out when its sentence is someone else's (another province, the country, a ministry), when a comparison
+or a plan frames it, or when the local words say nothing the winning frame needs: what the reader is
+unsure of, it does not report.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from parsers.document import ReportText, Token
+from parsers.folding import ocr_skeleton
+from parsers.matcher import word_similarity
+from parsers.places import PROVINCES
+from parsers.quantities import combined_qualifier, qualifier_before, scale_factor, scaled_value
+from parsers.vocabulary import KpiFrame, Phrase, Vocabulary, fold_phrase
+from schemas.models import Level, Qualifier
+
+_MAX_BEFORE = 10  # local words before a number
+_MAX_AFTER = 6  # local words after it
+_MAX_CONTEXT = 30  # words of a parent or sentence head
+_ZONE_STOPS = {",", "(", ")", "[", "]"}
+_SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sentence (";" only a clause)
+
+# Categories of a phrase found in the text besides slot values ("slot:<name>").
+_LEVEL, _QUALIFIER, _NOT_OURS, _PARENT = "level", "qualifier", "not_ours", "parent"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number read as a KPI value, with the slots that decided it (its `reason`)."""
+
+    kpi: str
+    unit: str
+    scope: str
+    value: float
+    qualifier: Qualifier
+    level: Level | None
+    value_token: int
+    first_token: int
+    last_token: int  # exclusive
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as meant: its value after a scale word, the qualifier, the token after it all."""
+
+    value: float
+    qualifier: Qualifier
+    percent: bool
+    end: int  # first token after the number, its "%" and its scale word
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What a stretch of words says: slot values (the one nearest the number first), level, framing."""
+
+    slots: dict[str, str]
+    level: Level | None
+    not_ours: bool
+    first: int  # token range the phrases were found in
+    last: int
+
+
+@lru_cache(maxsize=65536)
+def words_match(pattern_word: str, text_word: str) -> bool:
+    """Folded words that are the same word, allowing OCR stand-ins ("chitng" for "chứng").
+
+    Stricter than the rule matcher: one letter tells "tỉnh" from "trình" and "ngàn" from "nhận", and a
+    figure has no pattern around it to make up for a loose word. Only long words tolerate an error.
+    """
+    if pattern_word == text_word or ocr_skeleton(pattern_word) == ocr_skeleton(text_word):
+        return True
+    return len(pattern_word) >= 6 and word_similarity(pattern_word, text_word) >= 0.8
+
+
+def read_quantity(tokens: list[Token], index: int, vocabulary: Vocabulary) -> Quantity | None:
+    """The number at tokens[index] as meant ("khoảng 12,4 ngàn" → 12400, approx), or None if none.
+
+    A count must come out whole: "12,4" alone is not a count, "12,4 ngàn" is.
+    """
+    token = tokens[index]
+    if token.kind != "num" or token.value is None or not token.value_ok:
+        return None
+    end = index + 1
+    percent = end < len(tokens) and tokens[end].key == "%"
+    value = float(token.value)
+    factor = None
+    if percent:
+        end += 1
+        if not 0 <= value <= 100:
+            return None
+    else:
+        if end < len(tokens) and tokens[end].kind == "word":
+            factor = scale_factor(tokens[end].key, vocabulary.scales)
+        if factor is not None:
+            value = scaled_value(value, factor)
+            end += 1
+        if value != int(value):
+            return None
+    before: list[str] = []
+    position = index - 1
+    while position >= 0 and len(before) < 3 and tokens[position].kind == "word":
+        before.insert(0, tokens[position].key)
+        position -= 1
+    qualifier = combined_qualifier(qualifier_before(before, vocabulary.qualifiers), factor is not None)
+    return Quantity(value, qualifier, percent, end)
+
+
+@lru_cache(maxsize=8)
+def _phrase_index(vocabulary: Vocabulary) -> tuple[tuple[Phrase, str, str], ...]:
+    """Every phrase with its category and name, longest first (the longest reading of words wins)."""
+    entries: list[tuple[Phrase, str, str]] = []
+    for slot, values in vocabulary.slots.items():
+        for value, phrases in values.items():
+            entries.extend((phrase, f"slot:{slot}", value) for phrase in phrases)
+    for level, phrases in vocabulary.levels.items():
+        entries.extend((phrase, _LEVEL, level) for phrase in phrases)
+    for qualifier, phrases in vocabulary.qualifiers.items():
+        entries.extend((phrase, _QUALIFIER, qualifier) for phrase in phrases)
+    entries.extend((phrase, _NOT_OURS, "") for phrase in vocabulary.not_ours)
+    entries.extend((phrase, _PARENT, "") for phrase in vocabulary.parents)
+    return tuple(sorted(entries, key=lambda entry: -len(entry[0])))
+
+
+class FigureReader:
+    """Reads the figures of one report; `province` is the report's own (None: every named one is foreign)."""
+
+    def __init__(
+        self, report: ReportText, vocabulary: Vocabulary, province: str | None, appendix_start: int
+    ) -> None:
+        self.report = report
+        self.tokens = report.tokens
+        self.vocabulary = vocabulary
+        self.appendix_start = appendix_start
+        own = fold_phrase(province) if province else ()
+        self._foreign_places = tuple(p for p in (fold_phrase(name) for name in PROVINCES) if p != own)
+
+    # --- phrases ------------------------------------------------------------------------------------
+
+    @cached_property
+    def _phrases(self) -> list[tuple[int, int, str, str]]:
+        """(first token, end token, category, name) of every vocabulary phrase, non-overlapping.
+
+        Longest first, so "kỳ trước chuyển sang" (carried over) is not "kỳ trước" (a comparison) and
+        "cấp huyện" (a level) is not "cấp" (issued). Phrases run over words and numbers, not punctuation.
+        """
+        tokens = self.tokens
+        words = [i for i, t in enumerate(tokens) if t.kind in ("word", "num")]
+        keys = [tokens[i].key for i in words]
+        taken = [False] * len(words)
+        found: list[tuple[int, int, str, str]] = []
+        by_first: dict[str, list[tuple[Phrase, str, str]]] = {}
+        for entry in _phrase_index(self.vocabulary):
+            by_first.setdefault(entry[0][0], []).append(entry)
+        starts: dict[int, list[tuple[Phrase, str, str]]] = {}
+        for first_word, entries in by_first.items():
+            for position, key in enumerate(keys):
+                if words_match(first_word, key):
+                    starts.setdefault(position, []).extend(entries)
+        candidates: list[tuple[int, int, str, str]] = []
+        for position, entries in starts.items():
+            for phrase, category, name in entries:
+                size = len(phrase)
+                if position + size > len(keys):
+                    continue
+                # A phrase stays within one clause: only light punctuation between its words ("SIM-PKI").
+                if not self._joined(words[position], words[position + size - 1]):
+                    continue
+                if all(words_match(phrase[k], keys[position + k]) for k in range(1, size)):
+                    candidates.append((position, size, category, name))
+        accepted: set[tuple[int, int]] = set()
+        for position, size, category, name in sorted(candidates, key=lambda c: (-c[1], c[0])):
+            # The same words may say two slots ("sim pki": a certificate, on a SIM).
+            if (position, size) not in accepted and any(taken[position : position + size]):
+                continue
+            taken[position : position + size] = [True] * size
+            accepted.add((position, size))
+            found.append((words[position], words[position + size - 1] + 1, category, name))
+        found.sort()
+        return found
+
+    def _joined(self, first: int, last: int) -> bool:
+        return all(
+            t.kind in ("word", "num") or (t.kind == "punct" and t.key not in _ZONE_STOPS)
+            for t in self.tokens[first : last + 1]
+        )
+
+    @cached_property
+    def _phrase_starts(self) -> list[int]:
+        return [phrase[0] for phrase in self._phrases]
+
+    def _phrases_in(self, first: int, last: int) -> list[tuple[int, int, str, str]]:
+        """Phrases that start within tokens [first, last), or run into it from before."""
+        position = max(0, bisect.bisect_left(self._phrase_starts, first) - 1)
+        result = []
+        while position < len(self._phrases) and self._phrases[position][0] < last:
+            if self._phrases[position][1] > first:
+                result.append(self._phrases[position])
+            position += 1
+        return result
+
+    def _said(self, first: int, last: int, toward: str) -> _Said:
+        """What tokens [first, last) say; where a slot is said twice, the value nearest `toward` wins."""
+        phrases = self._phrases_in(first, last)
+        if toward == "end":
+            phrases = phrases[::-1]
+        slots: dict[str, str] = {}
+        level: Level | None = None
+        not_ours = False
+        for _, _, category, name in phrases:
+            if category.startswith("slot:"):
+                slots.setdefault(category[5:], name)
+            elif category == _LEVEL and level is None:
+                level = Level(name)
+            elif category == _NOT_OURS:
+                not_ours = True
+        return _Said(slots, level, not_ours, first, last)
+
+    # --- where a figure sits ------------------------------------------------------------------------
+
+    @cached_property
+    def _sentence_ends(self) -> list[int]:
+        return [i for i, t in enumerate(self.tokens) if t.kind == "hard" and t.key in _SENTENCE_ENDS]
+
+    def sentence(self, index: int) -> tuple[int, int]:
+        """Token range of the sentence holding token `index` (";" does not end one)."""
+        ends = self._sentence_ends
+        position = bisect.bisect_left(ends, index)
+        start = ends[position - 1] + 1 if position else 0
+        end = ends[position] if position < len(ends) else len(self.tokens)
+        return start, end
+
+    def _local_before(self, index: int, start: int) -> int:
+        """First token of the local words before the number at `index` (not before `start`)."""
+        tokens = self.tokens
+        position, words = index, 0
+        while position > start and words < _MAX_BEFORE:
+            token = tokens[position - 1]
+            if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
+                break
+            if self._is_parent_end(position):
+                break
+            words += token.kind == "word"
+            position -= 1
+        return position
+
+    def _local_after(self, index: int, end: int) -> int:
+        """Token after the local words that follow a number (its noun, its verb)."""
+        tokens = self.tokens
+        position, words = index, 0
+        while position < end and words < _MAX_AFTER:
+            token = tokens[position]
+            if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
+                break
+            words += token.kind == "word"
+            position += 1
+        return position
+
+    @cached_property
+    def _parent_ends(self) -> set[int]:
+        return {end for _, end, category, _ in self._phrases if category == _PARENT}
+
+    def _is_parent_end(self, position: int) -> bool:
+        return position in self._parent_ends
+
+    def _context(self, local_first: int, sentence_start: int) -> tuple[int, int, str]:
+        """Token range whose words the figure inherits, and what it is ("parent", "lead-in", "head")."""
+        tokens = self.tokens
+        # The nearest "trong đó" before the figure in its sentence: the items after it are its parts.
+        for start, _, category, _ in reversed(self._phrases_in(sentence_start, local_first + 1)):
+            if category != _PARENT:
+                continue
+            first = start
+            # "A; trong đó B; C": the parent is the clause before the marker, or the one before that.
+            position = start
+            while position > sentence_start:
+                token = tokens[position - 1]
+                if token.key == ";" and any(t.kind == "word" for t in tokens[position:start]):
+                    break
+                position -= 1
+            first = max(position, start - 3 * _MAX_CONTEXT)
+            return first, start, "parent"
+        # An item under a lead-in line ending with ":" ("Kết quả tiếp nhận hồ sơ:" / "- Trực tuyến: 3.687").
+        if (
+            sentence_start >= 2
+            and tokens[sentence_start - 1].key == "\n"
+            and tokens[sentence_start - 2].key == ":"
+        ):
+            lead_start, _ = self.sentence(sentence_start - 2)
+            return lead_start, sentence_start - 2, "lead-in"
+        # Otherwise the earlier words of the sentence, without the asides already closed.
+        return sentence_start, local_first, "head"
+
+    def _closed_asides(self, first: int, last: int) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        opened: int | None = None
+        for position in range(first, last):
+            key = self.tokens[position].key
+            if key == "(":
+                opened = position
+            elif key == ")" and opened is not None:
+                spans.append((opened, position + 1))
+                opened = None
+        return spans
+
+    def _context_said(self, first: int, last: int) -> _Said:
+        said = self._said(first, last, toward="end")
+        asides = self._closed_asides(first, last)
+        if not asides:
+            return said
+        # Words inside a closed "( ... )" belong to that aside's figures, not to what follows it.
+        slots: dict[str, str] = {}
+        level: Level | None = None
+        for start, _, category, name in reversed(self._phrases_in(first, last)):
+            if any(lo <= start < hi for lo, hi in asides):
+                continue
+            if category.startswith("slot:"):
+                slots.setdefault(category[5:], name)
+            elif category == _LEVEL and level is None:
+                level = Level(name)
+        return _Said(slots, level, said.not_ours, first, last)
+
+    def _frames_context_as_not_ours(self, context: _Said) -> bool:
+        """A plan or comparison said before any number of the context frames the whole of it."""
+        first_number = next(
+            (i for i in range(context.first, context.last) if self.tokens[i].kind == "num"), context.last
+        )
+        return any(
+            category == _NOT_OURS for _, _, category, _ in self._phrases_in(context.first, first_number)
+        )
+
+    @cached_property
+    def _foreign_spans(self) -> set[tuple[int, int]]:
+        """Sentences naming another province, and clauses naming the country or a ministry (`others`).
+
+        A province name frames its whole sentence ("Tỉnh Bình Dương tiếp nhận ...; trong đó ..."); the
+        country or a ministry only its clause, since reports say whom they exchange documents with
+        ("... với các Bộ, ngành Trung ương; tổng văn bản đi trong quý: 49.583").
+        """
+        tokens = self.tokens
+        keys = [t.key if t.kind in ("word", "num") else "" for t in tokens]
+        marks = [(phrase, True) for phrase in self._foreign_places]
+        marks += [(phrase, False) for phrase in self.vocabulary.others]
+        by_first: dict[str, list[tuple[Phrase, bool]]] = {}
+        for phrase, whole_sentence in marks:
+            by_first.setdefault(phrase[0], []).append((phrase, whole_sentence))
+        spans: set[tuple[int, int]] = set()
+        for position, key in enumerate(keys):
+            for phrase, whole_sentence in by_first.get(key, ()):
+                if tuple(keys[position : position + len(phrase)]) == phrase:
+                    spans.add(self.sentence(position) if whole_sentence else self.clause(position))
+        return spans
+
+    def clause(self, index: int) -> tuple[int, int]:
+        """Token range of the clause holding token `index` (between any hard boundaries)."""
+        start = self.report.clause_start(index)
+        end = index
+        while end < len(self.tokens) and self.tokens[end].kind != "hard":
+            end += 1
+        return start, end
+
+    def is_foreign(self, index: int) -> bool:
+        """Whether the figure at token `index` is someone else's: its sentence or clause says so."""
+        return self.sentence(index) in self._foreign_spans or self.clause(index) in self._foreign_spans
+
+    def level_of(self, index: int) -> Level | None:
+        """The administrative level of the figure at token `index` (None: the whole province)."""
+        start, end = self.sentence(index)
+        local_first = self._local_before(index, start)
+        local = self._said(local_first, self._local_after(index + 1, end), toward="start")
+        if local.level is not None:
+            return local.level
+        first, last, _ = self._context(local_first, start)
+        return self._context_said(first, last).level
+
+    def _under_plan_heading(self, index: int) -> bool:
+        """Figures under "PHƯƠNG HƯỚNG, NHIỆM VỤ ..." are targets, not results."""
+        heading = self.report.heading_before(index)
+        if heading is None:
+            return False
+        keys = tuple(t.key for t in self.tokens[heading[0] : heading[1]] if t.kind in ("word", "num"))
+        return any(
+            keys[position : position + len(phrase)] == phrase
+            for phrase in self.vocabulary.plan_headings
+            for position in range(len(keys))
+        )
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def _covered_by_phrase(self, index: int) -> bool:
+        """A number inside a phrase ("mức độ 3") is a word of it, not a figure."""
+        position = bisect.bisect_right(self._phrase_starts, index) - 1
+        return position >= 0 and self._phrases[position][1] > index
+
+    def read(self, index: int) -> Figure | None:
+        """The figure at token `index`, or None when its context does not say one KPI clearly."""
+        tokens = self.tokens
+        if tokens[index].start >= self.appendix_start or self._covered_by_phrase(index):
+            return None
+        quantity = read_quantity(tokens, index, self.vocabulary)
+        if quantity is None or self.is_foreign(index) or self._under_plan_heading(index):
+            return None
+        start, end = self.sentence(index)
+        local_first = self._local_before(index, start)
+        local_last = self._local_after(quantity.end, end)
+        before = self._said(local_first, index, toward="end")
+        after = self._said(quantity.end, local_last, toward="start")
+        if before.not_ours or after.not_ours:
+            return None
+        local = {**after.slots, **before.slots}
+        # "chiếm 27,65%" names only the share: the count it is a share of was just said.
+        share_said = local.get("share") == "share"
+        if quantity.percent:
+            local["share"] = "share"
+        context_first, context_last, context_kind = self._context(local_first, start)
+        context = self._context_said(context_first, context_last)
+        if self._frames_context_as_not_ours(context):
+            return None
+        unit = "percent" if quantity.percent else "count"
+        frame, local_needs = self._best_frame(local, context.slots, unit, share_said)
+        if frame is None:
+            return None
+        level = before.level or after.level or context.level
+        score = round(0.7 + 0.3 * local_needs / len(frame.need), 3)
+        said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
+        reason = f"figure: {said} (local {local_needs}/{len(frame.need)}, {context_kind})"
+        return Figure(
+            frame.kpi, frame.unit, frame.scope, quantity.value, quantity.qualifier, level, index,
+            min(local_first, index), max(local_last, quantity.end), score, reason,
+        )  # fmt: skip
+
+    def _best_frame(
+        self, local: dict[str, str], inherited: dict[str, str], unit: str, share_said: bool
+    ) -> tuple[KpiFrame | None, int]:
+        """The one frame the slots say, and how many of its needs were said locally; None if not one."""
+        best: list[tuple[int, int, KpiFrame]] = []
+        for frame in self.vocabulary.frames:
+            if frame.unit != unit:
+                continue
+            fits = set(frame.need) | set(frame.allow)
+            if any(pair not in fits for pair in local.items()):
+                continue
+            local_needs = 0
+            for slot, value in frame.need:
+                if local.get(slot) == value:
+                    local_needs += 1
+                elif slot in local or inherited.get(slot) != value:
+                    break
+            else:
+                # What the context does (its verb) must suit the figure: "cấp 17 giấy phép (17 hồ sơ
+                # trực tuyến)" is not dossiers received.
+                action = inherited.get("action")
+                foreign_action = action is not None and ("action", action) not in fits
+                if "action" not in local and foreign_action and any(slot == "action" for slot, _ in fits):
+                    continue
+                # The words next to the number must say something of the figure itself, and more than
+                # its noun: "14 văn bản" in a list after "tiếp nhận ..., trong đó" is not enough.
+                said_here = [slot for slot, value in frame.need if local.get(slot) == value]
+                if share_said or any(slot not in ("share", "noun") for slot in said_here):
+                    best.append((len(frame.need), local_needs, frame))
+        if not best:
+            return None, 0
+        best.sort(key=lambda entry: -entry[0])
+        top = [entry for entry in best if entry[0] == best[0][0]]
+        if len({(entry[2].kpi, entry[2].scope) for entry in top}) > 1:
+            return None, 0  # two codes fit equally well: unsure, so nothing
+        return top[0][2], top[0][1]
+
+    def figures(self) -> list[Figure]:
+        """Every figure of the report the reader is sure of, in text order."""
+        found = []
+        for index, token in enumerate(self.tokens):
+            if token.kind == "num" and token.value_ok:
+                figure = self.read(index)
+                if figure is not None:
+                    found.append(figure)
+        return found
