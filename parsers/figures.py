@@ -28,11 +28,11 @@ from parsers.folding import ocr_skeleton
 from parsers.matcher import word_similarity
 from parsers.places import PROVINCES
 from parsers.quantities import combined_qualifier, qualifier_before, scale_factor, scaled_value
-from parsers.vocabulary import KpiFrame, Phrase, Vocabulary, fold_phrase
+from parsers.vocabulary import WHOLE, KpiFrame, Phrase, Vocabulary, fold_phrase
 from schemas.models import Level, Qualifier
 
 _MAX_BEFORE = 10  # local words before a number
-_MAX_AFTER = 6  # local words after it
+_MAX_AFTER = 8  # local words after it
 _MAX_CONTEXT = 30  # words of a parent or sentence head
 _ZONE_STOPS = {",", "(", ")", "[", "]"}
 _SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sentence (";" only a clause)
@@ -74,6 +74,7 @@ class _Said:
 
     slots: dict[str, str]
     level: Level | None
+    level_said: bool  # a level or "toàn tỉnh" was said: nothing said further away carries over
     not_ours: bool
     first: int  # token range the phrases were found in
     last: int
@@ -198,8 +199,9 @@ class FigureReader:
         return found
 
     def _joined(self, first: int, last: int) -> bool:
+        """Only light punctuation between: "SIM-PKI", "các sở, ban, ngành"; no bracket, no clause end."""
         return all(
-            t.kind in ("word", "num") or (t.kind == "punct" and t.key not in _ZONE_STOPS)
+            t.kind in ("word", "num") or (t.kind == "punct" and t.key not in ("(", ")", "[", "]"))
             for t in self.tokens[first : last + 1]
         )
 
@@ -224,15 +226,17 @@ class FigureReader:
             phrases = phrases[::-1]
         slots: dict[str, str] = {}
         level: Level | None = None
+        level_said = False
         not_ours = False
         for _, _, category, name in phrases:
             if category.startswith("slot:"):
                 slots.setdefault(category[5:], name)
-            elif category == _LEVEL and level is None:
-                level = Level(name)
+            elif category == _LEVEL and not level_said:
+                level_said = True
+                level = None if name == WHOLE else Level(name)
             elif category == _NOT_OURS:
                 not_ours = True
-        return _Said(slots, level, not_ours, first, last)
+        return _Said(slots, level, level_said, not_ours, first, last)
 
     # --- where a figure sits ------------------------------------------------------------------------
 
@@ -256,11 +260,25 @@ class FigureReader:
             token = tokens[position - 1]
             if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
                 break
-            if self._is_parent_end(position):
+            # "... 3.118 hồ sơ tồn kỳ trước chuyển sang và 49.222 hồ sơ tiếp nhận mới": what comes
+            # before "và" is the previous item's.
+            if self._is_parent_end(position) or (
+                token.key == "va" and self._number_shortly_before(position - 1)
+            ):
                 break
             words += token.kind == "word"
             position -= 1
         return position
+
+    def _number_shortly_before(self, index: int) -> bool:
+        """A number within the few tokens before `index`, in the same clause (an item just ended)."""
+        for position in range(index - 1, max(-1, index - 9), -1):
+            token = self.tokens[position]
+            if token.kind == "hard":
+                return False
+            if token.kind == "num":
+                return True
+        return False
 
     def _local_after(self, index: int, end: int) -> int:
         """Token after the local words that follow a number (its noun, its verb)."""
@@ -322,26 +340,28 @@ class FigureReader:
         return spans
 
     def _context_said(self, first: int, last: int) -> _Said:
-        said = self._said(first, last, toward="end")
         asides = self._closed_asides(first, last)
-        if not asides:
-            return said
+        # The subject's level ("Cấp huyện tiếp nhận ...") is said before the context's first number;
+        # one said later names another item ("... và 380 thủ tục cấp xã; trong đó ...").
+        first_number = next((i for i in range(first, last) if self.tokens[i].value_ok), last)
         # Words inside a closed "( ... )" belong to that aside's figures, not to what follows it.
         slots: dict[str, str] = {}
         level: Level | None = None
+        level_said = False
         for start, _, category, name in reversed(self._phrases_in(first, last)):
             if any(lo <= start < hi for lo, hi in asides):
                 continue
             if category.startswith("slot:"):
                 slots.setdefault(category[5:], name)
-            elif category == _LEVEL and level is None:
-                level = Level(name)
-        return _Said(slots, level, said.not_ours, first, last)
+            elif category == _LEVEL and not level_said and (start < first_number or name == WHOLE):
+                level_said = True
+                level = None if name == WHOLE else Level(name)
+        return _Said(slots, level, level_said, False, first, last)
 
     def _frames_context_as_not_ours(self, context: _Said) -> bool:
         """A plan or comparison said before any number of the context frames the whole of it."""
         first_number = next(
-            (i for i in range(context.first, context.last) if self.tokens[i].kind == "num"), context.last
+            (i for i in range(context.first, context.last) if self.tokens[i].value_ok), context.last
         )
         return any(
             category == _NOT_OURS for _, _, category, _ in self._phrases_in(context.first, first_number)
@@ -386,7 +406,7 @@ class FigureReader:
         start, end = self.sentence(index)
         local_first = self._local_before(index, start)
         local = self._said(local_first, self._local_after(index + 1, end), toward="start")
-        if local.level is not None:
+        if local.level_said:
             return local.level
         first, last, _ = self._context(local_first, start)
         return self._context_said(first, last).level
@@ -438,7 +458,7 @@ class FigureReader:
         frame, local_needs = self._best_frame(local, context.slots, unit, share_said)
         if frame is None:
             return None
-        level = before.level or after.level or context.level
+        level = next((said.level for said in (before, after, context) if said.level_said), None)
         score = round(0.7 + 0.3 * local_needs / len(frame.need), 3)
         said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
         reason = f"figure: {said} (local {local_needs}/{len(frame.need)}, {context_kind})"
@@ -466,10 +486,10 @@ class FigureReader:
                     break
             else:
                 # What the context does (its verb) must suit the figure: "cấp 17 giấy phép (17 hồ sơ
-                # trực tuyến)" is not dossiers received.
+                # trực tuyến)" is not dossiers received, "cấp mới 108 CTS (96 CTS cá nhân ...)" not the
+                # stock of personal certificates.
                 action = inherited.get("action")
-                foreign_action = action is not None and ("action", action) not in fits
-                if "action" not in local and foreign_action and any(slot == "action" for slot, _ in fits):
+                if "action" not in local and action is not None and ("action", action) not in fits:
                     continue
                 # The words next to the number must say something of the figure itself, and more than
                 # its noun: "14 văn bản" in a list after "tiếp nhận ..., trong đó" is not enough.

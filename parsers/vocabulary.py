@@ -21,6 +21,7 @@ from schemas.models import Level, Qualifier
 DEFAULT_VOCABULARY_PATH = Path(__file__).with_name("figure_vocabulary.yaml")
 
 Phrase = tuple[str, ...]
+WHOLE = "whole"  # the `levels` entry that says "the whole province": no level
 
 
 class VocabularyError(ValueError):
@@ -87,7 +88,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         Qualifier(name)  # raises on a typo
     levels = {name: _phrases(items, f"levels.{name}") for name, items in data.get("levels", {}).items()}
     for name in levels:
-        if name not in {level.value for level in Level}:
+        if name != WHOLE and name not in {level.value for level in Level}:
             raise VocabularyError(f"levels.{name}: not a level ({', '.join(level.value for level in Level)})")
     slots = {
         slot: {value: _phrases(items, f"slots.{slot}.{value}") for value, items in values.items()}
