@@ -29,6 +29,7 @@ from parsers.matcher import word_similarity
 from parsers.places import PROVINCES
 from parsers.quantities import combined_qualifier, qualifier_before, scale_factor, scaled_value
 from parsers.vocabulary import WHOLE, KpiFrame, Phrase, Vocabulary, fold_phrase
+from schemas.kpi_codes import KPI_CODES
 from schemas.models import Level, Qualifier
 
 _MAX_BEFORE = 10  # local words before a number
@@ -258,8 +259,10 @@ class FigureReader:
         position, words = index, 0
         while position > start and words < _MAX_BEFORE:
             token = tokens[position - 1]
-            if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
+            if token.kind in ("compound", "hard") or token.key in _ZONE_STOPS:
                 break
+            if token.kind == "num" and not self._covered_by_phrase(position - 1):
+                break  # another figure; a number inside a phrase ("mức độ 4") is a word
             # "... 3.118 hồ sơ tồn kỳ trước chuyển sang và 49.222 hồ sơ tiếp nhận mới": what comes
             # before "và" is the previous item's.
             if self._is_parent_end(position) or (
@@ -327,6 +330,37 @@ class FigureReader:
         # Otherwise the earlier words of the sentence, without the asides already closed.
         return sentence_start, local_first, "head"
 
+    def _inherited(self, local_first: int, sentence_start: int) -> tuple[_Said, str]:
+        """What the figure inherits: its own item's opening words first, then the context's.
+
+        In "trong đó: - Các sở, ban, ngành: 41.530 hồ sơ (trực tuyến 30.118 ...); - Cấp huyện: ..." the
+        item ("Các sở, ban, ngành: 41.530 hồ sơ (") says the level of 30.118, the parent the rest.
+        """
+        first, last, kind = self._context(local_first, sentence_start)
+        context = self._context_said(first, last)
+        if kind == "head":
+            return context, kind
+        item_first = last if kind == "parent" else sentence_start
+        for position in range(local_first - 1, item_first - 1, -1):
+            if self.tokens[position].key == ";":
+                item_first = position + 1
+                break
+        # Skip the marker itself ("trong đó").
+        while (
+            item_first < local_first
+            and self.tokens[item_first].kind == "word"
+            and any(
+                start <= item_first < end
+                for start, end, category, _ in self._phrases_in(item_first, item_first + 1)
+                if category == _PARENT
+            )
+        ):
+            item_first += 1
+        item = self._context_said(item_first, local_first)
+        slots = {**context.slots, **item.slots}
+        level, level_said = (item.level, True) if item.level_said else (context.level, context.level_said)
+        return _Said(slots, level, level_said, context.not_ours, first, last), kind
+
     def _closed_asides(self, first: int, last: int) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
         opened: int | None = None
@@ -348,14 +382,22 @@ class FigureReader:
         slots: dict[str, str] = {}
         level: Level | None = None
         level_said = False
+        stock_said = False
         for start, _, category, name in reversed(self._phrases_in(first, last)):
             if any(lo <= start < hi for lo, hi in asides):
                 continue
+            if category in ("slot:state", "slot:todate"):
+                stock_said = True
+            if category == "slot:action" and stock_said and "action" not in slots:
+                # "cấp mới 92 CTS, nâng tổng số 2.218 CTS (467 tổ chức ...)": the stock said last is
+                # what the figure belongs to, not the verb said before it.
+                slots["action"] = ""
             if category.startswith("slot:"):
                 slots.setdefault(category[5:], name)
             elif category == _LEVEL and not level_said and (start < first_number or name == WHOLE):
                 level_said = True
                 level = None if name == WHOLE else Level(name)
+        slots = {slot: value for slot, value in slots.items() if value}
         return _Said(slots, level, level_said, False, first, last)
 
     def _frames_context_as_not_ours(self, context: _Said) -> bool:
@@ -408,8 +450,7 @@ class FigureReader:
         local = self._said(local_first, self._local_after(index + 1, end), toward="start")
         if local.level_said:
             return local.level
-        first, last, _ = self._context(local_first, start)
-        return self._context_said(first, last).level
+        return self._inherited(local_first, start)[0].level
 
     def _under_plan_heading(self, index: int) -> bool:
         """Figures under "PHƯƠNG HƯỚNG, NHIỆM VỤ ..." are targets, not results."""
@@ -422,6 +463,63 @@ class FigureReader:
             for phrase in self.vocabulary.plan_headings
             for position in range(len(keys))
         )
+
+    # --- questions the KPI policy asks about a number (parsers/kpis.py) ---------------------------------
+
+    def _slot_after(self, index: int, slot: str, value: str) -> int | None:
+        """Where the sentence of token `index` says slot=value after it, if it does."""
+        _, end = self.sentence(index)
+        for start, _, category, name in self._phrases_in(index + 1, end):
+            if category == f"slot:{slot}" and name == value:
+                return start
+        return None
+
+    def is_inclusive_total(self, index: int) -> bool:
+        """A received total whose parts list carried-over and newly received dossiers: not the KPI.
+
+        "tiếp nhận 35.211 hồ sơ (kỳ trước chuyển qua: 2.004; tiếp nhận mới: 33.207)": the new ones are
+        dossier.received; a single total, even one including the carried-over, stays the KPI.
+        """
+        carried = self._slot_after(index, "carried", "carried")
+        return carried is not None and self._slot_after(carried, "action", "receive") is not None
+
+    def is_split_ontime(self, index: int) -> bool:
+        """ "trước hạn X, đúng hạn Y" printed apart: Y is not "on time or early" (and nobody sums them)."""
+        start, end = self.sentence(index)
+        phrases = self._phrases_in(start, end)
+        early = any(category == "slot:timing" and name == "early" for _, _, category, name in phrases)
+        local_first = self._local_before(index, start)
+        local_early = any(
+            category == "slot:timing" and name == "early"
+            for _, _, category, name in self._phrases_in(local_first, index)
+        )
+        return early and not local_early
+
+    def contradicts(self, index: int, kpi: str) -> bool:
+        """Whether the context's verb rules `kpi` out for the number at `index` (a rule's reading).
+
+        "cấp mới 108 CTS (96 CTS cá nhân, 12 CTS tổ chức)": issuing does not suit a stock of certificates.
+        """
+        start, end = self.sentence(index)
+        local_first = self._local_before(index, start)
+        local = self._said(local_first, self._local_after(index + 1, end), toward="start")
+        if {"action", "state", "todate"} & set(local.slots):
+            return False  # the number's own words say what it is ("nâng tổng số 2.218 ...")
+        if not kpi.startswith("cert.") or KPI_CODES[kpi].scope != "cumulative":
+            return False  # measured on the train wordings: only certificate stocks need this
+        inherited = self._inherited(local_first, start)[0].slots
+        action = inherited.get("action")
+        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
+        # A stock said anywhere around ("tổng số CTS đã cấp là 2.904 (582 tổ chức ...)") keeps it.
+        if action is None or not frames or {"state", "todate"} & set(inherited):
+            return False
+        return all(("action", action) not in (*frame.need, *frame.allow) for frame in frames)
+
+    def more_specific(self, figure: Figure, kpi: str) -> bool:
+        """Whether the reader's code for a number says more than a rule's `kpi` ("mức độ 4 ... trực tiếp")."""
+        needs = [len(frame.need) for frame in self.vocabulary.frames if frame.kpi == kpi]
+        mine = [len(frame.need) for frame in self.vocabulary.frames if frame.kpi == figure.kpi]
+        return bool(needs) and figure.kpi != kpi and min(mine) > max(needs)
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -450,8 +548,7 @@ class FigureReader:
         share_said = local.get("share") == "share"
         if quantity.percent:
             local["share"] = "share"
-        context_first, context_last, context_kind = self._context(local_first, start)
-        context = self._context_said(context_first, context_last)
+        context, context_kind = self._inherited(local_first, start)
         if self._frames_context_as_not_ours(context):
             return None
         unit = "percent" if quantity.percent else "count"

@@ -203,11 +203,25 @@ class _Extractor:
 
     def values(self) -> list[KpiMatch]:
         """The rules' values, then the figure reader's for the numbers and KPIs the rules left open."""
-        rule_hits = self.resolve(self.candidates())
-        matches = [self.rule_match(hit) for hit in rule_hits]
-        taken_numbers = {hit.value_token for hit in rule_hits}
+        reader = self.figure_reader
+        figures = reader.figures()
+        by_number = {figure.value_token: figure for figure in figures}
+        matches: list[KpiMatch] = []
+        taken_numbers: set[int] = set()
+        for hit in self.resolve(self.candidates()):
+            figure = by_number.get(hit.value_token)
+            if figure is not None and reader.more_specific(figure, hit.rule.kpi):
+                continue  # the reader's reading of this number wins below
+            if not self._policy_ok(hit.rule.kpi, hit.value_token) or reader.contradicts(
+                hit.value_token, hit.rule.kpi
+            ):
+                continue
+            matches.append(self.rule_match(hit))
+            taken_numbers.add(hit.value_token)
         taken_kpis = {(m.kpi, m.level) for m in matches}
-        for figure in self.figure_reader.figures():
+        for figure in figures:
+            if not self._policy_ok(figure.kpi, figure.value_token):
+                continue
             key = (figure.kpi, figure.level.value if figure.level else None)
             if figure.value_token in taken_numbers or key in taken_kpis:
                 continue
@@ -218,6 +232,13 @@ class _Extractor:
             taken_kpis.add(key)
             matches.append(self.figure_match(figure))
         return sorted(matches, key=lambda m: (m.page, m.start))
+
+    def _policy_ok(self, kpi: str, value_token: int) -> bool:
+        """Readings that depend on the figures around: inclusive totals, on-time printed apart."""
+        reader = self.figure_reader
+        if kpi == "dossier.received" and reader.is_inclusive_total(value_token):
+            return False
+        return not (kpi.startswith("dossier.resolved_ontime") and reader.is_split_ontime(value_token))
 
     def rule_match(self, hit: _Hit) -> KpiMatch:
         quantity = read_quantity(self.report.tokens, hit.value_token, self.figure_reader.vocabulary)
