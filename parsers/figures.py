@@ -552,7 +552,11 @@ class FigureReader:
         if self._frames_context_as_not_ours(context):
             return None
         unit = "percent" if quantity.percent else "count"
-        frame, local_needs = self._best_frame(local, context.slots, unit, share_said)
+        inherited = context.slots
+        if {"state", "todate"} & set(local):
+            # "...; số chứng thư số đang hoạt động là 3.900": a stock said here, whatever was done before.
+            inherited = {slot: value for slot, value in inherited.items() if slot != "action"}
+        frame, local_needs = self._best_frame(local, inherited, unit, share_said)
         if frame is None:
             return None
         level = next((said.level for said in (before, after, context) if said.level_said), None)
