@@ -1,4 +1,4 @@
-"""The figure reader (parsers/figures.py) and figures as meant (parsers/quantities.py), on text written here."""
+"""The figure reader (parsers/figures.py) and figures as meant (parsers/quantities.py), on our own text."""
 
 from __future__ import annotations
 

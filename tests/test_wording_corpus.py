@@ -57,7 +57,8 @@ def _write_corpus(root: Path) -> Path:
     )
     (part / "texts" / "one.txt").write_text("Trong tháng, cấp mới 92 chứng thư số.\f2\n", encoding="utf-8")
     (part / "texts" / "one.truth.yaml").write_text(
-        "province: Trà Vinh\nsource: report\nkinds: [verb_order]\nkpis:\n  - {kpi: cert.issued, value: 92, page: 1}\n",
+        "province: Trà Vinh\nsource: report\nkinds: [verb_order]\n"
+        "kpis:\n  - {kpi: cert.issued, value: 92, page: 1}\n",
         encoding="utf-8",
     )
     return root
