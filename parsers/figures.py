@@ -273,6 +273,13 @@ class FigureReader:
             position -= 1
         return position
 
+    def _share_of_previous(self, local_first: int, index: int) -> bool:
+        """A percentage right after a count, with at most "đạt"/"chiếm" between: that count's share."""
+        words = [t.key for t in self.tokens[local_first:index] if t.kind == "word"]
+        if any(word not in self.vocabulary.share_words for word in words):
+            return False
+        return self._number_shortly_before(local_first)
+
     def _number_shortly_before(self, index: int) -> bool:
         """A number within the few tokens before `index`, in the same clause (an item just ended)."""
         for position in range(index - 1, max(-1, index - 9), -1):
@@ -544,8 +551,10 @@ class FigureReader:
         if before.not_ours or after.not_ours:
             return None
         local = {**after.slots, **before.slots}
-        # "chiếm 27,65%" names only the share: the count it is a share of was just said.
-        share_said = local.get("share") == "share"
+        # "chiếm 27,65%", "(đạt 98,75%)", "(59,55%)" name only the share of the count just said.
+        share_said = local.get("share") == "share" or (
+            quantity.percent and self._share_of_previous(local_first, index)
+        )
         if quantity.percent:
             local["share"] = "share"
         context, context_kind = self._inherited(local_first, start)
