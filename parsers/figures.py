@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from parsers.document import ReportText, Token
+from parsers.figure_tables import TableCell, table_cells
 from parsers.folding import ocr_skeleton
 from parsers.matcher import word_similarity
 from parsers.places import PROVINCES
@@ -93,7 +94,9 @@ def words_match(pattern_word: str, text_word: str) -> bool:
     return len(pattern_word) >= 6 and word_similarity(pattern_word, text_word) >= 0.8
 
 
-def read_quantity(tokens: list[Token], index: int, vocabulary: Vocabulary) -> Quantity | None:
+def read_quantity(
+    tokens: list[Token], index: int, vocabulary: Vocabulary, percent_column: bool = False
+) -> Quantity | None:
     """The number at tokens[index] as meant ("khoảng 12,4 ngàn" → 12400, approx), or None if none.
 
     A count must come out whole: "12,4" alone is not a count, "12,4 ngàn" is.
@@ -102,11 +105,12 @@ def read_quantity(tokens: list[Token], index: int, vocabulary: Vocabulary) -> Qu
     if token.kind != "num" or token.value is None or not token.value_ok:
         return None
     end = index + 1
-    percent = end < len(tokens) and tokens[end].key == "%"
+    has_sign = end < len(tokens) and tokens[end].key == "%"
+    percent = has_sign or percent_column  # a table column headed "%" or "Tỷ lệ" holds bare percentages
     value = float(token.value)
     factor = None
     if percent:
-        end += 1
+        end += has_sign
         if not 0 <= value <= 100:
             return None
     else:
@@ -535,14 +539,76 @@ class FigureReader:
         position = bisect.bisect_right(self._phrase_starts, index) - 1
         return position >= 0 and self._phrases[position][1] > index
 
+    @cached_property
+    def _cells(self) -> dict[int, TableCell]:
+        return {cell.value_token: cell for cell in table_cells(self.tokens)}
+
+    def _names_someone_else(self, span: tuple[int, int]) -> bool:
+        keys = tuple(t.key for t in self.tokens[span[0] : span[1]] if t.kind in ("word", "num"))
+        return any(
+            keys[position : position + len(phrase)] == phrase
+            for phrase in (*self._foreign_places, *self.vocabulary.others)
+            for position in range(len(keys))
+        )
+
+    def _percent_column(self, cell: TableCell) -> bool:
+        return any(self.tokens[i].key == "%" for span in cell.headers for i in range(*span)) or any(
+            self._said(*span, toward="start").slots.get("share") for span in cell.headers
+        )
+
+    def _read_cell(self, cell: TableCell, quantity: Quantity) -> Figure | None:
+        """A table's number: its row label and column header are its local words, the title its context."""
+        spans = [span for span in (cell.row_label, *cell.headers) if span is not None]
+        if cell.title is not None:
+            spans.append(cell.title)
+        if any(self._names_someone_else(span) for span in (*spans, cell.row)):
+            return None
+        row = self._said(*cell.row_label, toward="start") if cell.row_label else None
+        headers = [self._said(*span, toward="start") for span in cell.headers]
+        if row is not None and not row.slots and not row.level_said:
+            return None  # a row the vocabulary does not know ("Mức 2"): what it counts is unsaid
+        if any(said.not_ours for said in (row, *headers) if said is not None):
+            return None
+        local: dict[str, str] = {}
+        for said in (*headers, *([row] if row else [])):
+            local.update(said.slots)
+        percent = quantity.percent
+        if percent:
+            local["share"] = "share"
+            if len(local) == 1 and cell.previous_headers:
+                # "Tiếp nhận | Trực tuyến | Tỷ lệ": a bare share column is the share of the column before.
+                for span in cell.previous_headers:
+                    local.update(self._said(*span, toward="start").slots)
+        # A title names its subject first: "Hồ sơ DVC trực tuyến quý IV" counts dossiers.
+        inherited = self._said(*cell.title, toward="start").slots if cell.title else {}
+        frame, local_needs = self._best_frame(local, inherited, "percent" if percent else "count", False)
+        if frame is None:
+            return None
+        # "Trước hạn | Đúng hạn" as two columns: the on-time column alone is not "on time or early".
+        early_apart = any(name == "early" for *_, name in self._phrases_in(*cell.header_rows))
+        if frame.kpi.startswith("dossier.resolved_ontime") and "early" not in local.values() and early_apart:
+            return None
+        level_from = [said for said in ([row] if row else []) + headers if said.level_said]
+        level = level_from[0].level if level_from else None
+        said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
+        return Figure(
+            frame.kpi, frame.unit, frame.scope, quantity.value, Qualifier.EXACT, level, cell.value_token,
+            cell.row[0], cell.row[1], round(0.7 + 0.3 * local_needs / len(frame.need), 3),
+            f"figure: {said} (table cell)",
+        )  # fmt: skip
+
     def read(self, index: int) -> Figure | None:
         """The figure at token `index`, or None when its context does not say one KPI clearly."""
         tokens = self.tokens
         if tokens[index].start >= self.appendix_start or self._covered_by_phrase(index):
             return None
-        quantity = read_quantity(tokens, index, self.vocabulary)
+        cell = self._cells.get(index)
+        percent_column = cell is not None and self._percent_column(cell)
+        quantity = read_quantity(tokens, index, self.vocabulary, percent_column)
         if quantity is None or self.is_foreign(index) or self._under_plan_heading(index):
             return None
+        if cell is not None:
+            return self._read_cell(cell, quantity)
         start, end = self.sentence(index)
         local_first = self._local_before(index, start)
         local_last = self._local_after(quantity.end, end)
@@ -622,4 +688,15 @@ class FigureReader:
                 figure = self.read(index)
                 if figure is not None:
                     found.append(figure)
-        return found
+        # A table row giving one code in several columns ("Quý I | Quý II | 6 tháng"): the last column is
+        # the result, as the rules take the last result column.
+        last_in_row: dict[tuple[int, str], int] = {}
+        for figure in found:
+            if figure.value_token in self._cells:
+                last_in_row[(figure.first_token, figure.kpi)] = figure.value_token
+        return [
+            figure
+            for figure in found
+            if figure.value_token not in self._cells
+            or last_in_row[(figure.first_token, figure.kpi)] == figure.value_token
+        ]

@@ -150,3 +150,43 @@ def test_a_broken_vocabulary_names_the_entry() -> None:
                 "kpis": [{"kpi": "dossier.received", "need": {"noun": "x"}}],
             }
         )
+
+
+def test_flattened_table_levels_as_rows_and_columns() -> None:
+    text = (
+        "Kết quả tiếp nhận hồ sơ quý I\n"
+        "Cấp | Tiếp nhận | Trực tuyến | Tỷ lệ\n"
+        "Cấp huyện | 2204 | 1100 | 49,9%\n"
+        "Mức 2 | 700 | 10 | 1,4%\n"
+        "Toàn tỉnh | 10310 | 6120 | 59,4%\n"
+    )
+    assert read(text) == {
+        ("dossier.received", 2204, "period", "exact", "district"),
+        ("dossier.received_online", 1100, "period", "exact", "district"),
+        ("dossier.received_online_pct", 49.9, "period", "exact", "district"),
+        # "Mức 2" says nothing the vocabulary knows: its row is left out.
+        ("dossier.received", 10310, "period", "exact", None),
+        ("dossier.received_online", 6120, "period", "exact", None),
+        ("dossier.received_online_pct", 59.4, "period", "exact", None),
+    }
+
+
+def test_two_header_rows_with_spanning_cells() -> None:
+    text = (
+        "Dịch vụ công trực tuyến\n| Toàn trình | | Một phần |\n| TTHC | % | TTHC | %\n"
+        "Tổng | 1034 | 52,8 | 925 | 47,2\n"
+    )
+    assert read(text) == {
+        ("dvc.full_online_services", 1034, "cumulative", "exact", None),
+        ("dvc.full_online_services_pct", 52.8, "cumulative", "exact", None),
+        ("dvc.partial_online_services", 925, "cumulative", "exact", None),
+        ("dvc.partial_online_services_pct", 47.2, "cumulative", "exact", None),
+    }
+
+
+def test_a_ranking_table_of_provinces_gives_nothing() -> None:
+    text = (
+        "Bảng xếp hạng tỷ lệ hồ sơ trực tuyến\nSTT | Địa phương | Tỷ lệ (%)\n"
+        "12 | Cà Mau | 71,4\n13 | Đồng Tháp | 70,9\n"
+    )
+    assert read(text) == set()
