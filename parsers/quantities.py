@@ -8,16 +8,17 @@ words themselves are data (parsers/figure_vocabulary.yaml: `scales`, `qualifiers
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from schemas.models import Qualifier
 
 
 def scaled_value(value: float, factor: int) -> float:
-    """`value` × `factor`, rounded to what was printed: 12.4 × 1000 is 12400.0, not 12400.000000000002.
+    """`value` × `factor` as printed: 12.4 × 1000 is 12400.0, not 12400.000000000002.
 
-    Printed decimals are at most a few digits, so rounding to 6 decimals only removes binary noise.
+    The shortest decimal spelling of the float is what was printed, so multiplying it as a decimal is exact.
     """
-    return float(round(value * factor, 6))
+    return float(Decimal(repr(value)) * factor)
 
 
 def scale_factor(word: str, scales: Mapping[str, int]) -> int | None:
