@@ -33,7 +33,7 @@ from parsers.vocabulary import WHOLE, KpiFrame, Phrase, Vocabulary, fold_phrase
 from schemas.kpi_codes import KPI_CODES
 from schemas.models import Level, Qualifier
 
-_MAX_BEFORE = 10  # local words before a number
+_MAX_BEFORE = 16  # local words before a number
 _MAX_AFTER = 8  # local words after it
 _MAX_CONTEXT = 30  # words of a parent or sentence head
 _ZONE_STOPS = {",", "(", ")", "[", "]"}
@@ -103,6 +103,11 @@ def read_quantity(
     """
     token = tokens[index]
     if token.kind != "num" or token.value is None or not token.value_ok:
+        return None
+    # "76 84%", "30 704 văn bản": OCR split one number in two; neither part is the figure.
+    if (index > 0 and tokens[index - 1].kind == "num") or (
+        index + 1 < len(tokens) and tokens[index + 1].kind == "num"
+    ):
         return None
     end = index + 1
     has_sign = end < len(tokens) and tokens[end].key == "%"
@@ -265,8 +270,10 @@ class FigureReader:
             token = tokens[position - 1]
             if token.kind in ("compound", "hard") or token.key in _ZONE_STOPS:
                 break
-            if token.kind == "num" and not self._covered_by_phrase(position - 1):
-                break  # another figure; a number inside a phrase ("mức độ 4") is a word
+            # Another figure ends the zone; a number inside a phrase ("mức độ 4") or a date's ("năm 2022")
+            # is a word of it.
+            if token.kind == "num" and token.value_ok and not self._covered_by_phrase(position - 1):
+                break
             # "... 3.118 hồ sơ tồn kỳ trước chuyển sang và 49.222 hồ sơ tiếp nhận mới": what comes
             # before "và" is the previous item's.
             if self._is_parent_end(position) or (
@@ -286,7 +293,7 @@ class FigureReader:
 
     def _number_shortly_before(self, index: int) -> bool:
         """A number within the few tokens before `index`, in the same clause (an item just ended)."""
-        for position in range(index - 1, max(-1, index - 9), -1):
+        for position in range(index - 1, max(-1, index - 13), -1):
             token = self.tokens[position]
             if token.kind == "hard":
                 return False
@@ -416,8 +423,11 @@ class FigureReader:
         first_number = next(
             (i for i in range(context.first, context.last) if self.tokens[i].value_ok), context.last
         )
+        keys = tuple(t.key for t in self.tokens[context.first : first_number] if t.kind in ("word", "num"))
         return any(
-            category == _NOT_OURS for _, _, category, _ in self._phrases_in(context.first, first_number)
+            keys[position : position + len(phrase)] == phrase
+            for phrase in self.vocabulary.frames_sentence
+            for position in range(len(keys))
         )
 
     @cached_property

@@ -135,10 +135,16 @@ class _Extractor:
                 return False
         return not self._department_figure(hit.first_token, hit.value_token)
 
-    def _department_figure(self, first_token: int, value_token: int) -> bool:
-        """The department's own figure ("Riêng Sở ...", "37/37 TTHC"), not the province's."""
+    def _department_figure(self, first_token: int, value_token: int, sentence_only: bool = False) -> bool:
+        """The department's own figure ("Riêng Sở ...", "37/37 TTHC"), not the province's.
+
+        For rules the marker counts in the whole item; the figure reader, which reads news and portal
+        paragraphs mixing the department and the province, looks only at the figure's sentence.
+        """
         matcher, report, settings = self.matcher, self.report, self.rules.settings
         paragraph = report.paragraph_start(first_token)
+        if sentence_only:
+            paragraph = max(paragraph, self.figure_reader.sentence(value_token)[0])
         for phrase in settings.department_markers:
             if matcher.phrase_within(paragraph, value_token, phrase):
                 return True
@@ -226,7 +232,7 @@ class _Extractor:
             if figure.value_token in taken_numbers or key in taken_kpis:
                 continue
             # Plans and comparisons the reader knows itself (figure_vocabulary.yaml: not_ours).
-            if self._department_figure(figure.first_token, figure.value_token):
+            if self._department_figure(figure.first_token, figure.value_token, sentence_only=True):
                 continue
             taken_numbers.add(figure.value_token)
             taken_kpis.add(key)

@@ -47,6 +47,7 @@ class Vocabulary:
     not_ours: tuple[Phrase, ...]
     others: tuple[Phrase, ...]
     plan_headings: tuple[Phrase, ...]
+    frames_sentence: tuple[Phrase, ...]
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
     parents: tuple[Phrase, ...]
     # slot -> value -> phrases
@@ -118,6 +119,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         not_ours=_phrases(data.get("not_ours") or [], "not_ours"),
         others=_phrases(data.get("others") or [], "others"),
         plan_headings=_phrases(data.get("plan_headings") or [], "plan_headings"),
+        frames_sentence=_phrases(data.get("frames_sentence") or [], "frames_sentence"),
         share_words=frozenset(
             word for phrase in _phrases(data.get("share_words") or [], "share_words") for word in phrase
         ),
