@@ -182,10 +182,22 @@ class FigureReader:
         for entry in _phrase_index(self.vocabulary):
             by_first.setdefault(entry[0][0], []).append(entry)
         starts: dict[int, list[tuple[Phrase, str, str]]] = {}
-        for first_word, entries in by_first.items():
-            for position, key in enumerate(keys):
-                if words_match(first_word, key):
-                    starts.setdefault(position, []).extend(entries)
+        positions_of: dict[str, list[int]] = {}
+        for position, key in enumerate(keys):
+            positions_of.setdefault(key, []).append(position)
+        # Compare each distinct word once, not each occurrence: a report repeats its words a lot. Only
+        # long words match fuzzily (words_match), the rest by their OCR skeleton: a dictionary look-up.
+        by_skeleton: dict[str, list[str]] = {}
+        for first_word in by_first:
+            by_skeleton.setdefault(ocr_skeleton(first_word), []).append(first_word)
+        long_words = [first_word for first_word in by_first if len(first_word) >= 6]
+        for key, positions in positions_of.items():
+            matched = set(by_skeleton.get(ocr_skeleton(key), ()))
+            if len(key) >= 4:
+                matched.update(word for word in long_words if words_match(word, key))
+            for first_word in matched:
+                for position in positions:
+                    starts.setdefault(position, []).extend(by_first[first_word])
         candidates: list[tuple[int, int, str, str]] = []
         for position, entries in starts.items():
             for phrase, category, name in entries:
