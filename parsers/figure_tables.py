@@ -44,10 +44,6 @@ def _rows(tokens: list[Token]) -> list[list[Span]]:
     return lines
 
 
-def _has_value(tokens: list[Token], span: Span) -> bool:
-    return any(tokens[i].value_ok for i in range(*span))
-
-
 def _has_words(tokens: list[Token], span: Span) -> bool:
     return any(tokens[i].kind == "word" for i in range(*span))
 
@@ -76,7 +72,7 @@ def _spread(row: list[Span], tokens: list[Token]) -> list[Span | None]:
 
 
 def table_cells(tokens: list[Token]) -> list[TableCell]:
-    """Number cells of every table (two or more lines with "|", a header line of words on top)."""
+    """Number cells of every table: lines with "|", under header lines of words (or labelled inline)."""
     cells: list[TableCell] = []
     lines = _rows(tokens)
     index = 0
@@ -96,16 +92,22 @@ def table_cells(tokens: list[Token]) -> list[TableCell]:
         )
         header_rows = []
         for row in block:
-            if any(_has_value(tokens, span) for span in row):
+            if any(_number_cell(tokens, span) is not None for span in row):
                 break
             header_rows.append(_spread(row, tokens))
-        if not header_rows:
-            continue
         for row in block[len(header_rows) :]:
             label = row[0] if _has_words(tokens, row[0]) and _number_cell(tokens, row[0]) is None else None
             for column, span in enumerate(row):
                 value_token = _number_cell(tokens, span)
                 if value_token is None:
+                    continue
+                if not header_rows:
+                    # "Mức độ 3 | 398 | 22,4% | Mức độ 4 | 1.103 | 62,1%": the words cell before it labels it.
+                    words = [cell for cell in row[:column] if _number_cell(tokens, cell) is None]
+                    if not words or not _has_words(tokens, words[-1]):
+                        continue
+                    whole_row = (row[0][0], row[-1][1])
+                    cells.append(TableCell(value_token, words[-1], (), title, whole_row, (0, 0), ()))
                     continue
                 headers = tuple(
                     header[column]

@@ -597,10 +597,12 @@ class FigureReader:
         percent = quantity.percent
         if percent:
             local["share"] = "share"
-            if len(local) == 1 and cell.previous_headers:
-                # "Tiếp nhận | Trực tuyến | Tỷ lệ": a bare share column is the share of the column before.
+            if cell.previous_headers and (len(local) == 1 or "noun" not in local):
+                # "Tiếp nhận | Trực tuyến | Tỷ lệ", "Số TTHC | Tỷ lệ (%)": a share column is the share of the
+                # column before; what it leaves unsaid comes from there.
                 for span in cell.previous_headers:
-                    local.update(self._said(*span, toward="start").slots)
+                    for slot, value in self._said(*span, toward="start").slots.items():
+                        local.setdefault(slot, value)
         # A title names its subject first: "Hồ sơ DVC trực tuyến quý IV" counts dossiers.
         inherited = self._said(*cell.title, toward="start").slots if cell.title else {}
         frame, local_needs = self._best_frame(local, inherited, "percent" if percent else "count", False)
@@ -639,6 +641,9 @@ class FigureReader:
         if before.not_ours or after.not_ours:
             return None
         local = {**after.slots, **before.slots}
+        if "noun" in after.slots:
+            # The noun after a number is what it counts: "các đơn vị tiếp nhận 187,5 nghìn hồ sơ".
+            local["noun"] = after.slots["noun"]
         # "chiếm 27,65%", "(đạt 98,75%)", "(59,55%)" name only the share of the count just said.
         share_said = local.get("share") == "share" or (
             quantity.percent and self._share_of_previous(local_first, index)
