@@ -367,7 +367,7 @@ class FigureReader:
         item ("Các sở, ban, ngành: 41.530 hồ sơ (") says the level of 30.118, the parent the rest.
         """
         first, last, kind = self._context(local_first, sentence_start)
-        context = self._context_said(first, last)
+        context = self._context_said(first, last, head=kind == "head")
         if kind == "head":
             return context, kind
         item_first = last if kind == "parent" else sentence_start
@@ -403,7 +403,9 @@ class FigureReader:
                 opened = None
         return spans
 
-    def _context_said(self, first: int, last: int) -> _Said:
+    def _context_said(self, first: int, last: int, head: bool = False) -> _Said:
+        """What a context says. In a sentence head (`head`) only the verb said before its first number is
+        the sentence's: "có 2,3 nghìn hồ sơ thanh toán trực tuyến và 14,8 nghìn hồ sơ nộp trực tuyến"."""
         asides = self._closed_asides(first, last)
         # The subject's level ("Cấp huyện tiếp nhận ...") is said before the context's first number;
         # one said later names another item ("... và 380 thủ tục cấp xã; trong đó ...").
@@ -422,6 +424,8 @@ class FigureReader:
                 # "cấp mới 92 CTS, nâng tổng số 2.218 CTS (467 tổ chức ...)": the stock said last is
                 # what the figure belongs to, not the verb said before it.
                 slots["action"] = ""
+            if category == "slot:action" and head and start >= first_number:
+                continue
             if category.startswith("slot:"):
                 slots.setdefault(category[5:], name)
             elif category == _LEVEL and not level_said and (start < first_number or name == WHOLE):
@@ -648,11 +652,18 @@ class FigureReader:
         share_said = local.get("share") == "share" or (
             quantity.percent and self._share_of_previous(local_first, index)
         )
+        only_share_words = all(
+            t.key in self.vocabulary.share_words for t in tokens[local_first:index] if t.kind == "word"
+        )
         if quantity.percent:
             local["share"] = "share"
         context, context_kind = self._inherited(local_first, start)
         if self._frames_context_as_not_ours(context):
             return None
+        # "Tỷ lệ văn bản đi được gửi ... (có ký số) đạt 97,4%": the sentence opened with the share.
+        share_said = share_said or (
+            quantity.percent and only_share_words and context.slots.get("share") == "share"
+        )
         unit = "percent" if quantity.percent else "count"
         inherited = context.slots
         if {"state", "todate"} & set(local):
