@@ -104,6 +104,14 @@ def read_quantity(
     token = tokens[index]
     if token.kind != "num" or token.value is None or not token.value_ok:
         return None
+    # "Điều 13", "Biểu 02": a reference, not a quantity.
+    before_words: tuple[str, ...] = ()
+    position = index - 1
+    while position >= 0 and index - position <= 3 and tokens[position].kind == "word":
+        before_words = (tokens[position].key, *before_words)
+        position -= 1
+    if any(before_words[-len(phrase) :] == phrase for phrase in vocabulary.reference_words if before_words):
+        return None
     # "76 84%", "30 704 văn bản": OCR split one number in two; neither part is the figure.
     if (index > 0 and tokens[index - 1].kind == "num") or (
         index + 1 < len(tokens) and tokens[index + 1].kind == "num"

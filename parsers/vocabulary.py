@@ -48,6 +48,7 @@ class Vocabulary:
     others: tuple[Phrase, ...]
     plan_headings: tuple[Phrase, ...]
     frames_sentence: tuple[Phrase, ...]
+    reference_words: tuple[Phrase, ...]
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
     parents: tuple[Phrase, ...]
     # slot -> value -> phrases
@@ -120,6 +121,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         others=_phrases(data.get("others") or [], "others"),
         plan_headings=_phrases(data.get("plan_headings") or [], "plan_headings"),
         frames_sentence=_phrases(data.get("frames_sentence") or [], "frames_sentence"),
+        reference_words=_phrases(data.get("reference_words") or [], "reference_words"),
         share_words=frozenset(
             word for phrase in _phrases(data.get("share_words") or [], "share_words") for word in phrase
         ),

@@ -190,3 +190,17 @@ def test_a_ranking_table_of_provinces_gives_nothing() -> None:
         "12 | Cà Mau | 71,4\n13 | Đồng Tháp | 70,9\n"
     )
     assert read(text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Folded, "hệ số" is OCR's "hé so" (hồ sơ) and "chạm" is "chậm" (late); "Điều 13" is a reference.
+        "Hệ số chạm đất không vượt quá giá trị quy định tại Điều 13 Thông tư này.",
+        "Trẻ em được cấp 120 thẻ bảo hiểm y tế.",
+        "Báo cáo số liệu theo Biểu 02 và Phụ lục 3 kèm theo.",
+        "Tổng văn bản đi trong quý: 30 704 văn bản.",  # OCR split one number in two
+    ],
+)
+def test_lookalike_words_references_and_split_numbers_give_nothing(text: str) -> None:
+    assert read(text) == set()
