@@ -204,3 +204,40 @@ def test_a_ranking_table_of_provinces_gives_nothing() -> None:
 )
 def test_lookalike_words_references_and_split_numbers_give_nothing(text: str) -> None:
     assert read(text) == set()
+
+
+def test_an_inclusive_total_gives_way_to_the_new_dossiers() -> None:
+    text = (
+        "Tổng số hồ sơ tiếp nhận là 30.217 hồ sơ; trong đó: kỳ trước chuyển sang 1.406 hồ sơ; "
+        "tiếp nhận mới 28.811 hồ sơ."
+    )
+    assert read(text) == {
+        ("dossier.carried_over", 1406, "period", "exact", None),
+        ("dossier.received", 28811, "period", "exact", None),
+    }
+
+
+def test_on_time_printed_apart_from_early_is_not_on_time_or_early() -> None:
+    text = (
+        "Đã giải quyết 182.000 hồ sơ; trong đó trước hạn 120.417 hồ sơ, đúng hạn 61.000 hồ sơ, "
+        "quá hạn 583 hồ sơ."
+    )
+    assert read(text) == {
+        ("dossier.resolved", 182000, "period", "exact", None),
+        ("dossier.resolved_late", 583, "period", "exact", None),
+    }
+
+
+def test_the_readers_more_specific_code_wins_over_a_rule() -> None:
+    text = "Hồ sơ mức độ 4: 3.862 hồ sơ, trong đó trực tuyến 3.015 hồ sơ (78,07%), trực tiếp 847 hồ sơ."
+    found = read(text)
+    assert ("dossier.level4_direct", 847, "period", "exact", None) in found
+    assert not any(kpi == "dossier.received_direct" for kpi, *_ in found)
+
+
+def test_a_breakdown_of_new_certificates_is_not_the_stock() -> None:
+    text = "Cấp mới 108 CTS (96 CTS cá nhân, 12 CTS tổ chức); thu hồi 14 CTS."
+    assert read(text) == {
+        ("cert.issued", 108, "period", "exact", None),
+        ("cert.revoked", 14, "period", "exact", None),
+    }
