@@ -170,6 +170,7 @@ class FigureReader:
         self.vocabulary = vocabulary
         self.appendix_start = appendix_start
         own = fold_phrase(province) if province else ()
+        self._own_place = (own,) if own else ()
         self._foreign_places = tuple(p for p in (fold_phrase(name) for name in PROVINCES) if p != own)
 
     # --- phrases ------------------------------------------------------------------------------------
@@ -486,7 +487,39 @@ class FigureReader:
 
     def is_foreign(self, index: int) -> bool:
         """Whether the figure at token `index` is someone else's: its sentence or clause says so."""
-        return self.sentence(index) in self._foreign_spans or self.clause(index) in self._foreign_spans
+        if self.sentence(index) in self._foreign_spans or self.clause(index) in self._foreign_spans:
+            return True
+        return self._one_unit_before(index)
+
+    @cached_property
+    def _unit_names(self) -> list[int]:
+        """Token indices where one named district or commune is said: "huyện Cao Lãnh", "UBND thành phố Sa
+        Đéc" (a unit word before a capitalised name that is not the report's own province)."""
+        tokens, original, origin = self.tokens, self.report.original, self.report.folded.origin
+        units = self.vocabulary.single_units
+        found = []
+        for index, token in enumerate(tokens):
+            if token.kind != "word":
+                continue
+            for unit in units:
+                end = index + len(unit)
+                if end >= len(tokens) or tuple(t.key for t in tokens[index:end]) != unit:
+                    continue
+                name = tokens[end]
+                if name.kind != "word" or not original[origin[name.start]].isupper():
+                    continue
+                if any(tuple(t.key for t in tokens[end : end + len(own)]) == own for own in self._own_place):
+                    continue
+                if index > 0 and tokens[index - 1].key in ("cac", "cap"):
+                    continue
+                found.append(index)
+        return found
+
+    def _one_unit_before(self, index: int) -> bool:
+        """One district's or commune's figure, said before it in its sentence: not a province KPI."""
+        start, _ = self.sentence(index)
+        position = bisect.bisect_left(self._unit_names, start)
+        return position < len(self._unit_names) and self._unit_names[position] < index
 
     def level_of(self, index: int) -> Level | None:
         """The administrative level of the figure at token `index` (None: the whole province)."""

@@ -49,6 +49,7 @@ class Vocabulary:
     plan_headings: tuple[Phrase, ...]
     frames_sentence: tuple[Phrase, ...]
     reference_words: tuple[Phrase, ...]
+    single_units: tuple[Phrase, ...]
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
     parents: tuple[Phrase, ...]
     # slot -> value -> phrases
@@ -122,6 +123,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         plan_headings=_phrases(data.get("plan_headings") or [], "plan_headings"),
         frames_sentence=_phrases(data.get("frames_sentence") or [], "frames_sentence"),
         reference_words=_phrases(data.get("reference_words") or [], "reference_words"),
+        single_units=_phrases(data.get("single_units") or [], "single_units"),
         share_words=frozenset(
             word for phrase in _phrases(data.get("share_words") or [], "share_words") for word in phrase
         ),

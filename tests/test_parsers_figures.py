@@ -110,6 +110,8 @@ def test_one_level_figures_carry_their_level_and_comparisons_give_nothing() -> N
         "Tổng số hồ sơ phải giải quyết trong kỳ là 52.340 hồ sơ.",  # to be worked on, not a result
         "Kế hoạch năm 2024 tiếp nhận 60.000 hồ sơ trực tuyến.",  # a plan
         "Thành phố Thủ Đức tiếp nhận 61.220 hồ sơ, nhiều nhất trong các quận, huyện.",  # a ranking
+        "Trong tháng, huyện Cao Lãnh tiếp nhận 4.000 hồ sơ, trong đó 3.000 hồ sơ trực tuyến.",  # one district
+        "UBND thành phố Sa Đéc đã giải quyết 2.100 hồ sơ đúng hạn.",  # one city of the province (rule too)
     ],
 )
 def test_someone_elses_figures_give_nothing(text: str) -> None:
