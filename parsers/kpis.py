@@ -1,12 +1,13 @@
-"""KPI extraction: the rules of parsers/kpi_rules.yaml applied to a report's pages.
+"""KPI extraction policy: which of the numbers the rules and the figure reader read are a report's KPIs.
 
-Every pattern is matched on the folded token stream (parsers.document) with fuzzy word comparison, so
-lost diacritics and OCR noise still match; results point back at the original page text. A wrong value
-is worse than a missing one, hence the filters: the rule's section anchors must be in the same item,
-nothing after an appendix heading counts, plan targets and comparisons ("Kế hoạch năm", "cùng kỳ") and
-department-only figures ("Riêng Sở ...", "37/37 TTHC") are dropped, and conflicts are resolved so that
-each number feeds at most one KPI (the most specific rule) and each KPI gets one value (the first in
-the body).
+The rules of parsers/kpi_rules.yaml (matched by parsers/matcher.py) come first: their section anchors must
+be in the same item, nothing after an appendix heading counts, plan targets and comparisons ("Kế hoạch
+năm", "cùng kỳ") and department-only figures ("Riêng Sở ...", "37/37 TTHC") are dropped, each number feeds
+at most one KPI (the most specific rule) and each KPI and level gets one value (the first in the body).
+The figure reader (parsers/figures.py) then fills the numbers and codes the rules left open, and wins a
+number only when its reading says strictly more. For both, figures of another province, the country, a
+ministry or one named district are left out, inclusive totals and "đúng hạn" printed apart from "trước
+hạn" are no KPI, and every value carries its qualifier and level.
 """
 
 from __future__ import annotations
