@@ -20,6 +20,7 @@ unsure of, it does not report.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -94,6 +95,48 @@ def words_match(pattern_word: str, text_word: str) -> bool:
     return len(pattern_word) >= 6 and word_similarity(pattern_word, text_word) >= 0.8
 
 
+_GROUP_HEAD_RE = re.compile(r"\d{1,3},\d{3}")
+_GROUP_RE = re.compile(r"\d{3}")
+
+
+def english_grouped(tokens: list[Token], index: int) -> tuple[int, int] | None:
+    """ "2,418,306" as an English-locale dashboard prints it: (2418306, the token after it), else None.
+
+    Only two or more comma groups are sure: "2,418" alone may be a Vietnamese decimal.
+    """
+    token = tokens[index]
+    if token.kind != "num" or not _GROUP_HEAD_RE.fullmatch(token.key):
+        return None
+    digits, position, offset = token.key.replace(",", ""), index + 1, token.end
+    while (
+        position + 1 < len(tokens)
+        and tokens[position].key == ","
+        and tokens[position].start == offset
+        and tokens[position + 1].start == offset + 1
+        and _GROUP_RE.fullmatch(tokens[position + 1].key)
+    ):
+        digits += tokens[position + 1].key
+        offset = tokens[position + 1].end
+        position += 2
+    return (int(digits), position) if position > index + 1 else None
+
+
+def in_english_group(tokens: list[Token], index: int) -> bool:
+    """Whether tokens[index] is a piece of a "2,418,306" (its head or a tail group)."""
+    if english_grouped(tokens, index) is not None:
+        return True
+    position = index
+    while (
+        position >= 2
+        and tokens[position - 1].key == ","
+        and tokens[position - 1].start == tokens[position - 2].end
+    ):
+        position -= 2
+        if english_grouped(tokens, position) is not None:
+            return True
+    return False
+
+
 def read_quantity(
     tokens: list[Token], index: int, vocabulary: Vocabulary, percent_column: bool = False
 ) -> Quantity | None:
@@ -112,15 +155,18 @@ def read_quantity(
         position -= 1
     if any(before_words[-len(phrase) :] == phrase for phrase in vocabulary.reference_words if before_words):
         return None
+    grouped = english_grouped(tokens, index)
+    if grouped is None and in_english_group(tokens, index):
+        return None  # the tail "306" of "2,418,306"
     # "76 84%", "30 704 văn bản": OCR split one number in two; neither part is the figure.
     if (index > 0 and tokens[index - 1].kind == "num") or (
         index + 1 < len(tokens) and tokens[index + 1].kind == "num"
     ):
         return None
-    end = index + 1
+    end = grouped[1] if grouped else index + 1
     has_sign = end < len(tokens) and tokens[end].key == "%"
     percent = has_sign or percent_column  # a table column headed "%" or "Tỷ lệ" holds bare percentages
-    value = float(token.value)
+    value = float(grouped[0] if grouped else token.value)
     factor = None
     if percent:
         end += has_sign

@@ -19,7 +19,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from parsers.document import ReportText, Token, is_appendix_heading
-from parsers.figures import Figure, FigureReader, read_quantity
+from parsers.figures import Figure, FigureReader, in_english_group, read_quantity
 from parsers.folding import ocr_skeleton
 from parsers.matcher import (  # the private names are re-exported for tests/test_parsers_kpis_matcher.py
     _NOISE_PUNCT,  # noqa: F401
@@ -182,7 +182,12 @@ class _Extractor:
         return hits
 
     def _foreign(self, hit: _Hit) -> bool:
-        """Another province's, the country's or a ministry's figure: never this report's value."""
+        """Another province's, the country's or a ministry's figure: never this report's value.
+
+        Nor a piece of a "2,418,306" (a dashboard's English grouping), which the rules cannot read.
+        """
+        if in_english_group(self.report.tokens, hit.value_token):
+            return True
         return self.figure_reader.is_foreign(hit.value_token)
 
     def _table_hit(self, row: TableRowHit) -> list[_Hit]:

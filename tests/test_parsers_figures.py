@@ -243,3 +243,13 @@ def test_a_breakdown_of_new_certificates_is_not_the_stock() -> None:
         ("cert.issued", 108, "period", "exact", None),
         ("cert.revoked", 14, "period", "exact", None),
     }
+
+
+def test_english_grouped_dashboard_numbers() -> None:
+    text = "Thống kê năm 2024 — Hồ sơ tiếp nhận: 2,418,306 | Đã giải quyết hồ sơ: 2,377,950"
+    assert read(text, province="Hà Nội") == {
+        ("dossier.received", 2418306, "period", "exact", None),
+        ("dossier.resolved", 2377950, "period", "exact", None),
+    }
+    # "2,418" alone stays a Vietnamese decimal: no count.
+    assert read("Hồ sơ tiếp nhận: 2,418 |", province="Hà Nội") == set()
