@@ -16,8 +16,8 @@ from pipeline.wording_eval import format_markdown, load_part, score_corpus, scor
 CORPUS = Path(os.environ.get("BAOCAO_WORDINGS", Path(__file__).parent / "data" / "wordings"))
 TRAIN = CORPUS / "train"
 
-# Measured on the train part at commit time (163 items, 522 expected figures): recall 0.858, 0 wrong.
-TRAIN_RECALL_FLOOR = 0.85
+# Measured on the train part at commit time (163 items, 522 expected figures): recall 0.860, 0 wrong.
+TRAIN_RECALL_FLOOR = 0.86
 
 
 @pytest.mark.skipif(not (TRAIN / "snippets.yaml").is_file(), reason=f"no train corpus at {TRAIN}")
