@@ -173,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--update-baseline", action="store_true", help="rewrite the baseline with these figures")
     ev.add_argument("--no-gate", action="store_true", help="report only; do not fail on regressions")
+    ev.add_argument(
+        "--wordings",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also score the wording corpus in DIR (its train/ and test/ parts, apart)",
+    )
     ev.add_argument("--jobs", type=_positive_int, default=default_jobs())
     return parser
 

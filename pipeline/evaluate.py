@@ -40,6 +40,8 @@ from pipeline.metrics import (
     word_errors,
 )
 from pipeline.tables import OUTPUT_FILES, TABLES
+from pipeline.wording_eval import format_markdown as format_wordings
+from pipeline.wording_eval import score_corpus
 from schemas.errors import BaocaoError, InputError, OutputError
 from schemas.ground_truth import GroundTruth, TruthMetadata
 
@@ -861,9 +863,19 @@ def run_eval_command(args: Any) -> int:
         "seconds": round(summary.seconds, 2),
         "stage_seconds": {k: round(v, 2) for k, v in sorted(summary.stage_seconds.items())},
     }
+    data = report_json(report)
     markdown = format_markdown(report)
+    wordings: Path | None = getattr(args, "wordings", None)
+    if wordings is not None:
+        if not wordings.is_dir():
+            raise InputError(
+                f"no such folder: {wordings} (give the wording corpus, e.g. tests/data/wordings)"
+            )
+        scores = score_corpus(wordings)
+        data["wordings"] = {part: score.as_json() for part, score in scores.items()}
+        markdown = f"{markdown.rstrip()}\n\n{format_wordings(scores)}"
     try:
-        write_json(report_json(report), out_dir / "eval.json")
+        write_json(data, out_dir / "eval.json")
         (out_dir / "summary.md").write_text(markdown, encoding="utf-8")
     except OSError as exc:
         raise OutputError(

@@ -408,7 +408,7 @@ def finish_document(plan: DocumentPlan, settings: RunSettings) -> DocumentResult
     for p in pages:
         texts[p.page - 1] = p.text
     meta = parse_metadata(texts) if pages else ReportMetadata()
-    matches = extract_kpis(texts) if pages else []
+    matches = extract_kpis(texts, province=meta.province) if pages else []
     findings = check_consistency(matches)
     t = timer.add("parse", t)
 

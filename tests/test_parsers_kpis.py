@@ -255,6 +255,7 @@ def test_dossier_wording_with_labels_before_numbers() -> None:
         "dossier.received_direct": 17203,
         "dossier.received_online": 8125,
         "dossier.resolved": 24960,
+        "dossier.resolved_ontime_pct": 98.2,  # taxonomy 1.1: the on-time rate is a KPI now
     }
 
 

@@ -21,15 +21,8 @@ from hypothesis import strategies as st
 from parsers import dates
 from parsers.document import ReportText
 from parsers.folding import fold, fold_str
-from parsers.kpis import (
-    _NOISE_PUNCT,
-    _STRONG_PUNCT,
-    SkipMode,
-    _Extractor,
-    _Matcher,
-    _Vocabulary,
-    word_similarity,
-)
+from parsers.kpis import _Extractor
+from parsers.matcher import _NOISE_PUNCT, _STRONG_PUNCT, SkipMode, _Matcher, _Vocabulary, word_similarity
 from parsers.rules import Element, KpiRule, Pattern, load_rules
 from vietnamese.folding import fold_char, strip_char
 

@@ -86,7 +86,7 @@ def test_mild_scan_ocr_never_gives_a_wrong_value(pages: list[str]) -> None:
             "email.new_accounts": 146, "dvc.services_total": 1854, "dvc.level3_services": 402,
             "dvc.level3_services_pct": 21.68, "dvc.level4_services": 1176, "dvc.level4_services_pct": 63.43,
             "dossier.received": 25418, "dossier.received_direct": 17203, "dossier.received_online": 8125,
-            "dossier.resolved": 24960,
+            "dossier.resolved": 24960, "dossier.resolved_ontime_pct": 98.2,  # taxonomy 1.1
         },
     }[pages[0]]  # fmt: skip
     found = {m.kpi: m.value for m in extract_kpis([read(name) for name in pages])}

@@ -1,0 +1,827 @@
+"""The figure reader: every number of a report is a candidate value; the words around it say what it counts.
+
+The rules of parsers/kpi_rules.yaml read one department's sentences; other provinces say the same
+figure in other words and orders ("số hồ sơ tiếp nhận trực tuyến là 3.687", "trong đó 9.645 trực tiếp",
+"khoảng 12,4 ngàn hồ sơ"). Here a figure's role comes from what its context says, slot by slot
+(parsers/figure_vocabulary.yaml):
+
+* local words: those right before the number back to the previous number or comma, and those right
+  after it up to the next one — what is said here is binding;
+* the context: the words before "trong đó" that the figure enumerates, or a lead-in line ending in ":",
+  or else the earlier words of its sentence — they only fill slots the local words leave open.
+
+A KPI frame matches when all its `need` slots are said and nothing said locally is foreign to it; the
+frame needing the most slots wins and a tie between codes leaves the figure out. A figure is also left
+out when its sentence is someone else's (another province, the country, a ministry), when a comparison
+or a plan frames it, or when the local words say nothing the winning frame needs: what the reader is
+unsure of, it does not report.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from parsers.document import ReportText, Token
+from parsers.figure_tables import TableCell, table_cells
+from parsers.folding import ocr_skeleton
+from parsers.matcher import word_similarity
+from parsers.places import PROVINCES
+from parsers.quantities import combined_qualifier, qualifier_before, scale_factor, scaled_value
+from parsers.vocabulary import WHOLE, KpiFrame, Phrase, Vocabulary, fold_phrase
+from schemas.kpi_codes import KPI_CODES
+from schemas.models import Level, Qualifier
+
+_MAX_BEFORE = 16  # local words before a number
+_MAX_AFTER = 8  # local words after it
+_MAX_CONTEXT = 30  # words of a parent or sentence head
+_ZONE_STOPS = {",", "(", ")", "[", "]"}
+_SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sentence (";" only a clause)
+
+# Categories of a phrase found in the text besides slot values ("slot:<name>").
+_LEVEL, _QUALIFIER, _NOT_OURS, _PARENT = "level", "qualifier", "not_ours", "parent"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number read as a KPI value, with the slots that decided it (its `reason`)."""
+
+    kpi: str
+    unit: str
+    scope: str
+    value: float
+    qualifier: Qualifier
+    level: Level | None
+    value_token: int
+    first_token: int
+    last_token: int  # exclusive
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as meant: its value after a scale word, the qualifier, the token after it all."""
+
+    value: float
+    qualifier: Qualifier
+    percent: bool
+    end: int  # first token after the number, its "%" and its scale word
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What a stretch of words says: slot values (the one nearest the number first), level, framing."""
+
+    slots: dict[str, str]
+    level: Level | None
+    level_said: bool  # a level or "toàn tỉnh" was said: nothing said further away carries over
+    not_ours: bool
+    first: int  # token range the phrases were found in
+    last: int
+
+
+@lru_cache(maxsize=65536)
+def words_match(pattern_word: str, text_word: str) -> bool:
+    """Folded words that are the same word, allowing OCR stand-ins ("chitng" for "chứng").
+
+    Stricter than the rule matcher: one letter tells "tỉnh" from "trình" and "ngàn" from "nhận", and a
+    figure has no pattern around it to make up for a loose word. Only long words tolerate an error.
+    """
+    if pattern_word == text_word or ocr_skeleton(pattern_word) == ocr_skeleton(text_word):
+        return True
+    return len(pattern_word) >= 6 and word_similarity(pattern_word, text_word) >= 0.8
+
+
+_GROUP_HEAD_RE = re.compile(r"\d{1,3},\d{3}")
+_GROUP_RE = re.compile(r"\d{3}")
+
+
+def english_grouped(tokens: list[Token], index: int) -> tuple[int, int] | None:
+    """ "2,418,306" as an English-locale dashboard prints it: (2418306, the token after it), else None.
+
+    Only two or more comma groups are sure: "2,418" alone may be a Vietnamese decimal.
+    """
+    token = tokens[index]
+    if token.kind != "num" or not _GROUP_HEAD_RE.fullmatch(token.key):
+        return None
+    digits, position, offset = token.key.replace(",", ""), index + 1, token.end
+    while (
+        position + 1 < len(tokens)
+        and tokens[position].key == ","
+        and tokens[position].start == offset
+        and tokens[position + 1].start == offset + 1
+        and _GROUP_RE.fullmatch(tokens[position + 1].key)
+    ):
+        digits += tokens[position + 1].key
+        offset = tokens[position + 1].end
+        position += 2
+    return (int(digits), position) if position > index + 1 else None
+
+
+def in_english_group(tokens: list[Token], index: int) -> bool:
+    """Whether tokens[index] is a piece of a "2,418,306" (its head or a tail group)."""
+    if english_grouped(tokens, index) is not None:
+        return True
+    position = index
+    while (
+        position >= 2
+        and tokens[position - 1].key == ","
+        and tokens[position - 1].start == tokens[position - 2].end
+    ):
+        position -= 2
+        if english_grouped(tokens, position) is not None:
+            return True
+    return False
+
+
+def read_quantity(
+    tokens: list[Token], index: int, vocabulary: Vocabulary, percent_column: bool = False
+) -> Quantity | None:
+    """The number at tokens[index] as meant ("khoảng 12,4 ngàn" → 12400, approx), or None if none.
+
+    A count must come out whole: "12,4" alone is not a count, "12,4 ngàn" is.
+    """
+    token = tokens[index]
+    if token.kind != "num" or token.value is None or not token.value_ok:
+        return None
+    # "Điều 13", "Biểu 02": a reference, not a quantity.
+    before_words: tuple[str, ...] = ()
+    position = index - 1
+    while position >= 0 and index - position <= 3 and tokens[position].kind == "word":
+        before_words = (tokens[position].key, *before_words)
+        position -= 1
+    if any(before_words[-len(phrase) :] == phrase for phrase in vocabulary.reference_words if before_words):
+        return None
+    grouped = english_grouped(tokens, index)
+    if grouped is None and in_english_group(tokens, index):
+        return None  # the tail "306" of "2,418,306"
+    # "76 84%", "30 704 văn bản": OCR split one number in two; neither part is the figure.
+    if (index > 0 and tokens[index - 1].kind == "num") or (
+        index + 1 < len(tokens) and tokens[index + 1].kind == "num"
+    ):
+        return None
+    end = grouped[1] if grouped else index + 1
+    has_sign = end < len(tokens) and tokens[end].key == "%"
+    percent = has_sign or percent_column  # a table column headed "%" or "Tỷ lệ" holds bare percentages
+    value = float(grouped[0] if grouped else token.value)
+    factor = None
+    if percent:
+        end += has_sign
+        if not 0 <= value <= 100:
+            return None
+    else:
+        if end < len(tokens) and tokens[end].kind == "word":
+            factor = scale_factor(tokens[end].key, vocabulary.scales)
+        if factor is not None:
+            value = scaled_value(value, factor)
+            end += 1
+        if value != int(value):
+            return None
+    before: list[str] = []
+    position = index - 1
+    while position >= 0 and len(before) < 3 and tokens[position].kind == "word":
+        before.insert(0, tokens[position].key)
+        position -= 1
+    qualifier = combined_qualifier(qualifier_before(before, vocabulary.qualifiers), factor is not None)
+    return Quantity(value, qualifier, percent, end)
+
+
+@lru_cache(maxsize=8)
+def _phrase_index(vocabulary: Vocabulary) -> tuple[tuple[Phrase, str, str], ...]:
+    """Every phrase with its category and name, longest first (the longest reading of words wins)."""
+    entries: list[tuple[Phrase, str, str]] = []
+    for slot, values in vocabulary.slots.items():
+        for value, phrases in values.items():
+            entries.extend((phrase, f"slot:{slot}", value) for phrase in phrases)
+    for level, phrases in vocabulary.levels.items():
+        entries.extend((phrase, _LEVEL, level) for phrase in phrases)
+    for qualifier, phrases in vocabulary.qualifiers.items():
+        entries.extend((phrase, _QUALIFIER, qualifier) for phrase in phrases)
+    entries.extend((phrase, _NOT_OURS, "") for phrase in vocabulary.not_ours)
+    entries.extend((phrase, _PARENT, "") for phrase in vocabulary.parents)
+    return tuple(sorted(entries, key=lambda entry: -len(entry[0])))
+
+
+class FigureReader:
+    """Reads the figures of one report; `province` is the report's own (None: every named one is foreign)."""
+
+    def __init__(
+        self, report: ReportText, vocabulary: Vocabulary, province: str | None, appendix_start: int
+    ) -> None:
+        self.report = report
+        self.tokens = report.tokens
+        self.vocabulary = vocabulary
+        self.appendix_start = appendix_start
+        own = fold_phrase(province) if province else ()
+        self._own_place = (own,) if own else ()
+        self._foreign_places = tuple(p for p in (fold_phrase(name) for name in PROVINCES) if p != own)
+
+    # --- phrases ------------------------------------------------------------------------------------
+
+    @cached_property
+    def _phrases(self) -> list[tuple[int, int, str, str]]:
+        """(first token, end token, category, name) of every vocabulary phrase, non-overlapping.
+
+        Longest first, so "kỳ trước chuyển sang" (carried over) is not "kỳ trước" (a comparison) and
+        "cấp huyện" (a level) is not "cấp" (issued). Phrases run over words and numbers, not punctuation.
+        """
+        tokens = self.tokens
+        words = [i for i, t in enumerate(tokens) if t.kind in ("word", "num")]
+        keys = [tokens[i].key for i in words]
+        taken = [False] * len(words)
+        found: list[tuple[int, int, str, str]] = []
+        by_first: dict[str, list[tuple[Phrase, str, str]]] = {}
+        for entry in _phrase_index(self.vocabulary):
+            by_first.setdefault(entry[0][0], []).append(entry)
+        starts: dict[int, list[tuple[Phrase, str, str]]] = {}
+        positions_of: dict[str, list[int]] = {}
+        for position, key in enumerate(keys):
+            positions_of.setdefault(key, []).append(position)
+        # Compare each distinct word once, not each occurrence: a report repeats its words a lot. Only
+        # long words match fuzzily (words_match), the rest by their OCR skeleton: a dictionary look-up.
+        by_skeleton: dict[str, list[str]] = {}
+        for first_word in by_first:
+            by_skeleton.setdefault(ocr_skeleton(first_word), []).append(first_word)
+        long_words = [first_word for first_word in by_first if len(first_word) >= 6]
+        for key, positions in positions_of.items():
+            matched = set(by_skeleton.get(ocr_skeleton(key), ()))
+            if len(key) >= 4:
+                matched.update(word for word in long_words if words_match(word, key))
+            for first_word in matched:
+                for position in positions:
+                    starts.setdefault(position, []).extend(by_first[first_word])
+        candidates: list[tuple[int, int, str, str]] = []
+        for position, entries in starts.items():
+            for phrase, category, name in entries:
+                size = len(phrase)
+                if position + size > len(keys):
+                    continue
+                # A phrase stays within one clause: only light punctuation between its words ("SIM-PKI").
+                if not self._joined(words[position], words[position + size - 1]):
+                    continue
+                if all(words_match(phrase[k], keys[position + k]) for k in range(1, size)):
+                    candidates.append((position, size, category, name))
+        accepted: set[tuple[int, int]] = set()
+        for position, size, category, name in sorted(candidates, key=lambda c: (-c[1], c[0])):
+            # The same words may say two slots ("sim pki": a certificate, on a SIM).
+            if (position, size) not in accepted and any(taken[position : position + size]):
+                continue
+            taken[position : position + size] = [True] * size
+            accepted.add((position, size))
+            found.append((words[position], words[position + size - 1] + 1, category, name))
+        found.sort()
+        return found
+
+    def _joined(self, first: int, last: int) -> bool:
+        """Only light punctuation between: "SIM-PKI", "các sở, ban, ngành"; no bracket, no clause end."""
+        return all(
+            t.kind in ("word", "num") or (t.kind == "punct" and t.key not in ("(", ")", "[", "]"))
+            for t in self.tokens[first : last + 1]
+        )
+
+    @cached_property
+    def _phrase_starts(self) -> list[int]:
+        return [phrase[0] for phrase in self._phrases]
+
+    def _phrases_in(self, first: int, last: int) -> list[tuple[int, int, str, str]]:
+        """Phrases that start within tokens [first, last), or run into it from before."""
+        position = max(0, bisect.bisect_left(self._phrase_starts, first) - 1)
+        result = []
+        while position < len(self._phrases) and self._phrases[position][0] < last:
+            if self._phrases[position][1] > first:
+                result.append(self._phrases[position])
+            position += 1
+        return result
+
+    def _said(self, first: int, last: int, toward: str) -> _Said:
+        """What tokens [first, last) say; where a slot is said twice, the value nearest `toward` wins."""
+        phrases = self._phrases_in(first, last)
+        if toward == "end":
+            phrases = phrases[::-1]
+        slots: dict[str, str] = {}
+        level: Level | None = None
+        level_said = False
+        not_ours = False
+        for _, _, category, name in phrases:
+            if category.startswith("slot:"):
+                slots.setdefault(category[5:], name)
+            elif category == _LEVEL and not level_said:
+                level_said = True
+                level = None if name == WHOLE else Level(name)
+            elif category == _NOT_OURS:
+                not_ours = True
+        return _Said(slots, level, level_said, not_ours, first, last)
+
+    # --- where a figure sits ------------------------------------------------------------------------
+
+    @cached_property
+    def _sentence_ends(self) -> list[int]:
+        return [i for i, t in enumerate(self.tokens) if t.kind == "hard" and t.key in _SENTENCE_ENDS]
+
+    def sentence(self, index: int) -> tuple[int, int]:
+        """Token range of the sentence holding token `index` (";" does not end one)."""
+        ends = self._sentence_ends
+        position = bisect.bisect_left(ends, index)
+        start = ends[position - 1] + 1 if position else 0
+        end = ends[position] if position < len(ends) else len(self.tokens)
+        return start, end
+
+    def _local_before(self, index: int, start: int) -> int:
+        """First token of the local words before the number at `index` (not before `start`)."""
+        tokens = self.tokens
+        position, words = index, 0
+        while position > start and words < _MAX_BEFORE:
+            token = tokens[position - 1]
+            if token.kind in ("compound", "hard") or token.key in _ZONE_STOPS:
+                break
+            # Another figure ends the zone; a number inside a phrase ("mức độ 4") or a date's ("năm 2022")
+            # is a word of it.
+            if token.kind == "num" and token.value_ok and not self._covered_by_phrase(position - 1):
+                break
+            # "... 3.118 hồ sơ tồn kỳ trước chuyển sang và 49.222 hồ sơ tiếp nhận mới": what comes
+            # before "và" is the previous item's.
+            if self._is_parent_end(position) or (
+                token.key == "va" and self._number_shortly_before(position - 1)
+            ):
+                break
+            words += token.kind == "word"
+            position -= 1
+        return position
+
+    def _share_of_previous(self, local_first: int, index: int) -> bool:
+        """A percentage right after a count, with at most "đạt"/"chiếm" between: that count's share."""
+        words = [t.key for t in self.tokens[local_first:index] if t.kind == "word"]
+        if any(word not in self.vocabulary.share_words for word in words):
+            return False
+        return self._number_shortly_before(local_first)
+
+    def _number_shortly_before(self, index: int) -> bool:
+        """A number within the few tokens before `index`, in the same clause (an item just ended)."""
+        for position in range(index - 1, max(-1, index - 13), -1):
+            token = self.tokens[position]
+            if token.kind == "hard":
+                return False
+            if token.kind == "num":
+                return True
+        return False
+
+    def _local_after(self, index: int, end: int) -> int:
+        """Token after the local words that follow a number (its noun, its verb)."""
+        tokens = self.tokens
+        position, words = index, 0
+        while position < end and words < _MAX_AFTER:
+            token = tokens[position]
+            if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
+                break
+            words += token.kind == "word"
+            position += 1
+        return position
+
+    @cached_property
+    def _parent_ends(self) -> set[int]:
+        return {end for _, end, category, _ in self._phrases if category == _PARENT}
+
+    def _is_parent_end(self, position: int) -> bool:
+        return position in self._parent_ends
+
+    def _context(self, local_first: int, sentence_start: int) -> tuple[int, int, str]:
+        """Token range whose words the figure inherits, and what it is ("parent", "lead-in", "head")."""
+        tokens = self.tokens
+        # The nearest "trong đó" before the figure in its sentence: the items after it are its parts.
+        for start, _, category, _ in reversed(self._phrases_in(sentence_start, local_first + 1)):
+            if category != _PARENT:
+                continue
+            first = start
+            # "A; trong đó B; C": the parent is the clause before the marker, or the one before that.
+            position = start
+            while position > sentence_start:
+                token = tokens[position - 1]
+                if token.key == ";" and any(t.kind == "word" for t in tokens[position:start]):
+                    break
+                position -= 1
+            first = max(position, start - 3 * _MAX_CONTEXT)
+            return first, start, "parent"
+        # An item under a lead-in line ending with ":" ("Kết quả tiếp nhận hồ sơ:" / "- Trực tuyến: 3.687").
+        if (
+            sentence_start >= 2
+            and tokens[sentence_start - 1].key == "\n"
+            and tokens[sentence_start - 2].key == ":"
+        ):
+            lead_start, _ = self.sentence(sentence_start - 2)
+            return lead_start, sentence_start - 2, "lead-in"
+        # Otherwise the earlier words of the sentence, without the asides already closed.
+        return sentence_start, local_first, "head"
+
+    def _inherited(self, local_first: int, sentence_start: int) -> tuple[_Said, str]:
+        """What the figure inherits: its own item's opening words first, then the context's.
+
+        In "trong đó: - Các sở, ban, ngành: 41.530 hồ sơ (trực tuyến 30.118 ...); - Cấp huyện: ..." the
+        item ("Các sở, ban, ngành: 41.530 hồ sơ (") says the level of 30.118, the parent the rest.
+        """
+        first, last, kind = self._context(local_first, sentence_start)
+        context = self._context_said(first, last, head=kind == "head")
+        if kind == "head":
+            return context, kind
+        item_first = last if kind == "parent" else sentence_start
+        for position in range(local_first - 1, item_first - 1, -1):
+            if self.tokens[position].key == ";":
+                item_first = position + 1
+                break
+        # Skip the marker itself ("trong đó").
+        while (
+            item_first < local_first
+            and self.tokens[item_first].kind == "word"
+            and any(
+                start <= item_first < end
+                for start, end, category, _ in self._phrases_in(item_first, item_first + 1)
+                if category == _PARENT
+            )
+        ):
+            item_first += 1
+        item = self._context_said(item_first, local_first)
+        slots = {**context.slots, **item.slots}
+        level, level_said = (item.level, True) if item.level_said else (context.level, context.level_said)
+        return _Said(slots, level, level_said, context.not_ours, first, last), kind
+
+    def _closed_asides(self, first: int, last: int) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        opened: int | None = None
+        for position in range(first, last):
+            key = self.tokens[position].key
+            if key == "(":
+                opened = position
+            elif key == ")" and opened is not None:
+                spans.append((opened, position + 1))
+                opened = None
+        return spans
+
+    def _context_said(self, first: int, last: int, head: bool = False) -> _Said:
+        """What a context says. In a sentence head (`head`) only the verb said before its first number is
+        the sentence's: "có 2,3 nghìn hồ sơ thanh toán trực tuyến và 14,8 nghìn hồ sơ nộp trực tuyến"."""
+        asides = self._closed_asides(first, last)
+        # The subject's level ("Cấp huyện tiếp nhận ...") is said before the context's first number;
+        # one said later names another item ("... và 380 thủ tục cấp xã; trong đó ...").
+        first_number = next((i for i in range(first, last) if self.tokens[i].value_ok), last)
+        # Words inside a closed "( ... )" belong to that aside's figures, not to what follows it.
+        slots: dict[str, str] = {}
+        level: Level | None = None
+        level_said = False
+        stock_said = False
+        for start, _, category, name in reversed(self._phrases_in(first, last)):
+            if any(lo <= start < hi for lo, hi in asides):
+                continue
+            if category in ("slot:state", "slot:todate"):
+                stock_said = True
+            if category == "slot:action" and stock_said and "action" not in slots:
+                # "cấp mới 92 CTS, nâng tổng số 2.218 CTS (467 tổ chức ...)": the stock said last is
+                # what the figure belongs to, not the verb said before it.
+                slots["action"] = ""
+            if category == "slot:action" and head and start >= first_number:
+                continue
+            if category.startswith("slot:"):
+                slots.setdefault(category[5:], name)
+            elif category == _LEVEL and not level_said and (start < first_number or name == WHOLE):
+                level_said = True
+                level = None if name == WHOLE else Level(name)
+        slots = {slot: value for slot, value in slots.items() if value}
+        return _Said(slots, level, level_said, False, first, last)
+
+    def _frames_context_as_not_ours(self, context: _Said) -> bool:
+        """A plan or comparison said before any number of the context frames the whole of it."""
+        first_number = next(
+            (i for i in range(context.first, context.last) if self.tokens[i].value_ok), context.last
+        )
+        keys = tuple(t.key for t in self.tokens[context.first : first_number] if t.kind in ("word", "num"))
+        return any(
+            keys[position : position + len(phrase)] == phrase
+            for phrase in self.vocabulary.frames_sentence
+            for position in range(len(keys))
+        )
+
+    @cached_property
+    def _foreign_spans(self) -> set[tuple[int, int]]:
+        """Sentences naming another province, and clauses naming the country or a ministry (`others`).
+
+        A province name frames its whole sentence ("Tỉnh Bình Dương tiếp nhận ...; trong đó ..."); the
+        country or a ministry only its clause, since reports say whom they exchange documents with
+        ("... với các Bộ, ngành Trung ương; tổng văn bản đi trong quý: 49.583").
+        """
+        tokens = self.tokens
+        keys = [t.key if t.kind in ("word", "num") else "" for t in tokens]
+        marks = [(phrase, True) for phrase in self._foreign_places]
+        marks += [(phrase, False) for phrase in self.vocabulary.others]
+        by_first: dict[str, list[tuple[Phrase, bool]]] = {}
+        for phrase, whole_sentence in marks:
+            by_first.setdefault(phrase[0], []).append((phrase, whole_sentence))
+        spans: set[tuple[int, int]] = set()
+        for position, key in enumerate(keys):
+            for phrase, whole_sentence in by_first.get(key, ()):
+                if tuple(keys[position : position + len(phrase)]) == phrase:
+                    spans.add(self.sentence(position) if whole_sentence else self.clause(position))
+        return spans
+
+    def clause(self, index: int) -> tuple[int, int]:
+        """Token range of the clause holding token `index` (between any hard boundaries)."""
+        start = self.report.clause_start(index)
+        end = index
+        while end < len(self.tokens) and self.tokens[end].kind != "hard":
+            end += 1
+        return start, end
+
+    def is_foreign(self, index: int) -> bool:
+        """Whether the figure at token `index` is someone else's: its sentence or clause says so."""
+        if self.sentence(index) in self._foreign_spans or self.clause(index) in self._foreign_spans:
+            return True
+        return self._one_unit_before(index)
+
+    @cached_property
+    def _unit_names(self) -> list[int]:
+        """Token indices where one named district or commune is said: "huyện Cao Lãnh", "UBND thành phố Sa
+        Đéc" (a unit word before a capitalised name that is not the report's own province)."""
+        tokens, original, origin = self.tokens, self.report.original, self.report.folded.origin
+        units = self.vocabulary.single_units
+        found = []
+        for index, token in enumerate(tokens):
+            if token.kind != "word":
+                continue
+            for unit in units:
+                end = index + len(unit)
+                if end >= len(tokens) or tuple(t.key for t in tokens[index:end]) != unit:
+                    continue
+                name = tokens[end]
+                if name.kind != "word" or not original[origin[name.start]].isupper():
+                    continue
+                if any(tuple(t.key for t in tokens[end : end + len(own)]) == own for own in self._own_place):
+                    continue
+                if index > 0 and tokens[index - 1].key in ("cac", "cap"):
+                    continue
+                found.append(index)
+        return found
+
+    def _one_unit_before(self, index: int) -> bool:
+        """One district's or commune's figure, said before it in its sentence: not a province KPI."""
+        start, _ = self.sentence(index)
+        position = bisect.bisect_left(self._unit_names, start)
+        return position < len(self._unit_names) and self._unit_names[position] < index
+
+    def level_of(self, index: int) -> Level | None:
+        """The administrative level of the figure at token `index` (None: the whole province)."""
+        start, end = self.sentence(index)
+        local_first = self._local_before(index, start)
+        local = self._said(local_first, self._local_after(index + 1, end), toward="start")
+        if local.level_said:
+            return local.level
+        return self._inherited(local_first, start)[0].level
+
+    def _under_plan_heading(self, index: int) -> bool:
+        """Figures under "PHƯƠNG HƯỚNG, NHIỆM VỤ ..." are targets, not results."""
+        heading = self.report.heading_before(index)
+        if heading is None:
+            return False
+        keys = tuple(t.key for t in self.tokens[heading[0] : heading[1]] if t.kind in ("word", "num"))
+        return any(
+            keys[position : position + len(phrase)] == phrase
+            for phrase in self.vocabulary.plan_headings
+            for position in range(len(keys))
+        )
+
+    # --- questions the KPI policy asks about a number (parsers/kpis.py) ---------------------------------
+
+    def _slot_after(self, index: int, slot: str, value: str) -> int | None:
+        """Where the sentence of token `index` says slot=value after it, if it does."""
+        _, end = self.sentence(index)
+        for start, _, category, name in self._phrases_in(index + 1, end):
+            if category == f"slot:{slot}" and name == value:
+                return start
+        return None
+
+    def is_inclusive_total(self, index: int) -> bool:
+        """A received total whose parts list carried-over and newly received dossiers: not the KPI.
+
+        "tiếp nhận 35.211 hồ sơ (kỳ trước chuyển qua: 2.004; tiếp nhận mới: 33.207)": the new ones are
+        dossier.received; a single total, even one including the carried-over, stays the KPI.
+        """
+        carried = self._slot_after(index, "carried", "carried")
+        return carried is not None and self._slot_after(carried, "action", "receive") is not None
+
+    def is_split_ontime(self, index: int) -> bool:
+        """ "trước hạn X, đúng hạn Y" printed apart: Y is not "on time or early" (and nobody sums them)."""
+        start, end = self.sentence(index)
+        phrases = self._phrases_in(start, end)
+        early = any(category == "slot:timing" and name == "early" for _, _, category, name in phrases)
+        local_first = self._local_before(index, start)
+        local_early = any(
+            category == "slot:timing" and name == "early"
+            for _, _, category, name in self._phrases_in(local_first, index)
+        )
+        return early and not local_early
+
+    def contradicts(self, index: int, kpi: str) -> bool:
+        """Whether the context's verb rules `kpi` out for the number at `index` (a rule's reading).
+
+        "cấp mới 108 CTS (96 CTS cá nhân, 12 CTS tổ chức)": issuing does not suit a stock of certificates.
+        """
+        start, end = self.sentence(index)
+        local_first = self._local_before(index, start)
+        local = self._said(local_first, self._local_after(index + 1, end), toward="start")
+        if {"action", "state", "todate"} & set(local.slots):
+            return False  # the number's own words say what it is ("nâng tổng số 2.218 ...")
+        if not kpi.startswith("cert.") or KPI_CODES[kpi].scope != "cumulative":
+            return False  # measured on the train wordings: only certificate stocks need this
+        inherited = self._inherited(local_first, start)[0].slots
+        action = inherited.get("action")
+        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
+        # A stock said anywhere around ("tổng số CTS đã cấp là 2.904 (582 tổ chức ...)") keeps it.
+        if action is None or not frames or {"state", "todate"} & set(inherited):
+            return False
+        return all(("action", action) not in (*frame.need, *frame.allow) for frame in frames)
+
+    def more_specific(self, figure: Figure, kpi: str) -> bool:
+        """Whether the reader's code for a number says more than a rule's `kpi` ("mức độ 4 ... trực tiếp")."""
+        needs = [len(frame.need) for frame in self.vocabulary.frames if frame.kpi == kpi]
+        mine = [len(frame.need) for frame in self.vocabulary.frames if frame.kpi == figure.kpi]
+        return bool(needs) and figure.kpi != kpi and min(mine) > max(needs)
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def _covered_by_phrase(self, index: int) -> bool:
+        """A number inside a phrase ("mức độ 3") is a word of it, not a figure."""
+        position = bisect.bisect_right(self._phrase_starts, index) - 1
+        return position >= 0 and self._phrases[position][1] > index
+
+    @cached_property
+    def _cells(self) -> dict[int, TableCell]:
+        return {cell.value_token: cell for cell in table_cells(self.tokens)}
+
+    def _names_someone_else(self, span: tuple[int, int]) -> bool:
+        keys = tuple(t.key for t in self.tokens[span[0] : span[1]] if t.kind in ("word", "num"))
+        return any(
+            keys[position : position + len(phrase)] == phrase
+            for phrase in (*self._foreign_places, *self.vocabulary.others)
+            for position in range(len(keys))
+        )
+
+    def _percent_column(self, cell: TableCell) -> bool:
+        return any(self.tokens[i].key == "%" for span in cell.headers for i in range(*span)) or any(
+            self._said(*span, toward="start").slots.get("share") for span in cell.headers
+        )
+
+    def _read_cell(self, cell: TableCell, quantity: Quantity) -> Figure | None:
+        """A table's number: its row label and column header are its local words, the title its context."""
+        spans = [span for span in (cell.row_label, *cell.headers) if span is not None]
+        if cell.title is not None:
+            spans.append(cell.title)
+        if any(self._names_someone_else(span) for span in (*spans, cell.row)):
+            return None
+        row = self._said(*cell.row_label, toward="start") if cell.row_label else None
+        headers = [self._said(*span, toward="start") for span in cell.headers]
+        if row is not None and not row.slots and not row.level_said:
+            return None  # a row the vocabulary does not know ("Mức 2"): what it counts is unsaid
+        if any(said.not_ours for said in (row, *headers) if said is not None):
+            return None
+        local: dict[str, str] = {}
+        for said in (*headers, *([row] if row else [])):
+            local.update(said.slots)
+        percent = quantity.percent
+        if percent:
+            local["share"] = "share"
+            if cell.previous_headers and (len(local) == 1 or "noun" not in local):
+                # "Tiếp nhận | Trực tuyến | Tỷ lệ", "Số TTHC | Tỷ lệ (%)": a share column is the share of the
+                # column before; what it leaves unsaid comes from there.
+                for span in cell.previous_headers:
+                    for slot, value in self._said(*span, toward="start").slots.items():
+                        local.setdefault(slot, value)
+        # A title names its subject first: "Hồ sơ DVC trực tuyến quý IV" counts dossiers.
+        inherited = self._said(*cell.title, toward="start").slots if cell.title else {}
+        frame, local_needs = self._best_frame(local, inherited, "percent" if percent else "count", False)
+        if frame is None:
+            return None
+        # "Trước hạn | Đúng hạn" as two columns: the on-time column alone is not "on time or early".
+        early_apart = any(name == "early" for *_, name in self._phrases_in(*cell.header_rows))
+        if frame.kpi.startswith("dossier.resolved_ontime") and "early" not in local.values() and early_apart:
+            return None
+        level_from = [said for said in ([row] if row else []) + headers if said.level_said]
+        level = level_from[0].level if level_from else None
+        said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
+        return Figure(
+            frame.kpi, frame.unit, frame.scope, quantity.value, Qualifier.EXACT, level, cell.value_token,
+            cell.row[0], cell.row[1], round(0.7 + 0.3 * local_needs / len(frame.need), 3),
+            f"figure: {said} (table cell)",
+        )  # fmt: skip
+
+    def read(self, index: int) -> Figure | None:
+        """The figure at token `index`, or None when its context does not say one KPI clearly."""
+        tokens = self.tokens
+        if tokens[index].start >= self.appendix_start or self._covered_by_phrase(index):
+            return None
+        cell = self._cells.get(index)
+        percent_column = cell is not None and self._percent_column(cell)
+        quantity = read_quantity(tokens, index, self.vocabulary, percent_column)
+        if quantity is None or self.is_foreign(index) or self._under_plan_heading(index):
+            return None
+        if cell is not None:
+            return self._read_cell(cell, quantity)
+        start, end = self.sentence(index)
+        local_first = self._local_before(index, start)
+        local_last = self._local_after(quantity.end, end)
+        before = self._said(local_first, index, toward="end")
+        after = self._said(quantity.end, local_last, toward="start")
+        if before.not_ours or after.not_ours:
+            return None
+        local = {**after.slots, **before.slots}
+        if "noun" in after.slots:
+            # The noun after a number is what it counts: "các đơn vị tiếp nhận 187,5 nghìn hồ sơ".
+            local["noun"] = after.slots["noun"]
+        # "chiếm 27,65%", "(đạt 98,75%)", "(59,55%)" name only the share of the count just said.
+        share_said = local.get("share") == "share" or (
+            quantity.percent and self._share_of_previous(local_first, index)
+        )
+        only_share_words = all(
+            t.key in self.vocabulary.share_words for t in tokens[local_first:index] if t.kind == "word"
+        )
+        if quantity.percent:
+            local["share"] = "share"
+        context, context_kind = self._inherited(local_first, start)
+        if self._frames_context_as_not_ours(context):
+            return None
+        # "Tỷ lệ văn bản đi được gửi ... (có ký số) đạt 97,4%": the sentence opened with the share.
+        share_said = share_said or (
+            quantity.percent and only_share_words and context.slots.get("share") == "share"
+        )
+        unit = "percent" if quantity.percent else "count"
+        inherited = context.slots
+        if {"state", "todate"} & set(local):
+            # "...; số chứng thư số đang hoạt động là 3.900": a stock said here, whatever was done before.
+            inherited = {slot: value for slot, value in inherited.items() if slot != "action"}
+        frame, local_needs = self._best_frame(local, inherited, unit, share_said)
+        if frame is None:
+            return None
+        level = next((said.level for said in (before, after, context) if said.level_said), None)
+        score = round(0.7 + 0.3 * local_needs / len(frame.need), 3)
+        said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
+        reason = f"figure: {said} (local {local_needs}/{len(frame.need)}, {context_kind})"
+        return Figure(
+            frame.kpi, frame.unit, frame.scope, quantity.value, quantity.qualifier, level, index,
+            min(local_first, index), max(local_last, quantity.end), score, reason,
+        )  # fmt: skip
+
+    def _best_frame(
+        self, local: dict[str, str], inherited: dict[str, str], unit: str, share_said: bool
+    ) -> tuple[KpiFrame | None, int]:
+        """The one frame the slots say, and how many of its needs were said locally; None if not one."""
+        best: list[tuple[int, int, KpiFrame]] = []
+        for frame in self.vocabulary.frames:
+            if frame.unit != unit:
+                continue
+            fits = set(frame.need) | set(frame.allow)
+            if any(pair not in fits for pair in local.items()):
+                continue
+            local_needs = 0
+            for slot, value in frame.need:
+                if local.get(slot) == value:
+                    local_needs += 1
+                elif slot in local or inherited.get(slot) != value:
+                    break
+            else:
+                # What the context does (its verb) must suit the figure: "cấp 17 giấy phép (17 hồ sơ
+                # trực tuyến)" is not dossiers received, "cấp mới 108 CTS (96 CTS cá nhân ...)" not the
+                # stock of personal certificates.
+                action = inherited.get("action")
+                if "action" not in local and action is not None and ("action", action) not in fits:
+                    continue
+                # The words next to the number must say something of the figure itself, and more than
+                # its noun: "14 văn bản" in a list after "tiếp nhận ..., trong đó" is not enough.
+                said_here = [slot for slot, value in frame.need if local.get(slot) == value]
+                if share_said or any(slot not in ("share", "noun") for slot in said_here):
+                    best.append((len(frame.need), local_needs, frame))
+        if not best:
+            return None, 0
+        best.sort(key=lambda entry: -entry[0])
+        top = [entry for entry in best if entry[0] == best[0][0]]
+        if len({(entry[2].kpi, entry[2].scope) for entry in top}) > 1:
+            return None, 0  # two codes fit equally well: unsure, so nothing
+        return top[0][2], top[0][1]
+
+    def figures(self) -> list[Figure]:
+        """Every figure of the report the reader is sure of, in text order."""
+        found = []
+        for index, token in enumerate(self.tokens):
+            if token.kind == "num" and token.value_ok:
+                figure = self.read(index)
+                if figure is not None:
+                    found.append(figure)
+        # A table row giving one code in several columns ("Quý I | Quý II | 6 tháng"): the last column is
+        # the result, as the rules take the last result column.
+        last_in_row: dict[tuple[int, str], int] = {}
+        for figure in found:
+            if figure.value_token in self._cells:
+                last_in_row[(figure.first_token, figure.kpi)] = figure.value_token
+        return [
+            figure
+            for figure in found
+            if figure.value_token not in self._cells
+            or last_in_row[(figure.first_token, figure.kpi)] == figure.value_token
+        ]

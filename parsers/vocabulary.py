@@ -1,0 +1,139 @@
+"""Loading and validating the figure reader's vocabulary (parsers/figure_vocabulary.yaml).
+
+Phrases are stored folded (parsers.folding), as tuples of OCR-normalised words, so they compare with the
+folded token stream of a report. A broken file fails at load time with a message naming the entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from parsers.folding import fold_str, ocr_key
+from schemas.kpi_codes import KPI_CODES
+from schemas.models import Level, Qualifier
+
+DEFAULT_VOCABULARY_PATH = Path(__file__).with_name("figure_vocabulary.yaml")
+
+Phrase = tuple[str, ...]
+WHOLE = "whole"  # the `levels` entry that says "the whole province": no level
+
+
+class VocabularyError(ValueError):
+    """figure_vocabulary.yaml is malformed; the message names the entry and what to fix."""
+
+
+@dataclass(frozen=True)
+class KpiFrame:
+    """Which slot values make a figure this KPI: all of `need`, and next to it nothing but `need`/`allow`."""
+
+    kpi: str
+    unit: str
+    scope: str
+    need: tuple[tuple[str, str], ...]  # (slot, value)
+    allow: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: one loaded file, cached per object
+class Vocabulary:
+    scales: dict[str, int]
+    qualifiers: dict[str, tuple[Phrase, ...]]
+    levels: dict[str, tuple[Phrase, ...]]
+    not_ours: tuple[Phrase, ...]
+    others: tuple[Phrase, ...]
+    plan_headings: tuple[Phrase, ...]
+    frames_sentence: tuple[Phrase, ...]
+    reference_words: tuple[Phrase, ...]
+    single_units: tuple[Phrase, ...]
+    share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
+    parents: tuple[Phrase, ...]
+    # slot -> value -> phrases
+    slots: dict[str, dict[str, tuple[Phrase, ...]]]
+    frames: tuple[KpiFrame, ...]
+
+
+def fold_phrase(text: str) -> Phrase:
+    return tuple(ocr_key(word) for word in re.findall(r"[a-z0-9]+", fold_str(str(text))))
+
+
+def _phrases(entry: Any, where: str) -> tuple[Phrase, ...]:
+    if not isinstance(entry, list) or not all(isinstance(item, str) and item.strip() for item in entry):
+        raise VocabularyError(f"{where}: give a list of phrases")
+    return tuple(phrase for phrase in (fold_phrase(item) for item in entry) if phrase)
+
+
+def _pairs(
+    entry: Any, slots: dict[str, dict[str, tuple[Phrase, ...]]], where: str
+) -> tuple[tuple[str, str], ...]:
+    if not isinstance(entry, dict):
+        raise VocabularyError(f"{where}: give a mapping slot: value")
+    pairs: list[tuple[str, str]] = []
+    for slot, values in entry.items():
+        for value in values if isinstance(values, list) else [values]:
+            if slot not in slots or value not in slots[slot]:
+                raise VocabularyError(f"{where}: {slot}: {value} is not a value of `slots`")
+            pairs.append((slot, value))
+    return tuple(sorted(pairs))
+
+
+def parse_vocabulary(data: Any) -> Vocabulary:
+    if not isinstance(data, dict):
+        raise VocabularyError("the vocabulary file must be a mapping (scales, qualifiers, slots, kpis, ...)")
+    scales = {fold_phrase(word)[0]: int(factor) for word, factor in (data.get("scales") or {}).items()}
+    qualifiers = {
+        name: _phrases(items, f"qualifiers.{name}") for name, items in data.get("qualifiers", {}).items()
+    }
+    for name in qualifiers:
+        Qualifier(name)  # raises on a typo
+    levels = {name: _phrases(items, f"levels.{name}") for name, items in data.get("levels", {}).items()}
+    for name in levels:
+        if name != WHOLE and name not in {level.value for level in Level}:
+            raise VocabularyError(f"levels.{name}: not a level ({', '.join(level.value for level in Level)})")
+    slots = {
+        slot: {value: _phrases(items, f"slots.{slot}.{value}") for value, items in values.items()}
+        for slot, values in (data.get("slots") or {}).items()
+    }
+    frames: list[KpiFrame] = []
+    for number, entry in enumerate(data.get("kpis") or [], start=1):
+        where = f"kpis entry {number} ({entry.get('kpi')})"
+        code = entry.get("kpi")
+        if code not in KPI_CODES:
+            raise VocabularyError(f"{where}: unknown KPI code; see schemas/kpi-taxonomy.md")
+        definition = KPI_CODES[code]
+        unit = entry.get("unit", definition.unit)
+        if unit != definition.unit:
+            raise VocabularyError(f"{where}: unit {unit} but the taxonomy says {definition.unit}")
+        scope = entry.get("scope", definition.scope)
+        if scope not in ("period", "cumulative"):
+            raise VocabularyError(f"{where}: scope must be period or cumulative")
+        need = _pairs(entry.get("need"), slots, where)
+        allow = _pairs(entry.get("allow") or {}, slots, where)
+        frames.append(KpiFrame(code, unit, scope, need, allow))
+    return Vocabulary(
+        scales=scales,
+        qualifiers=qualifiers,
+        levels=levels,
+        not_ours=_phrases(data.get("not_ours") or [], "not_ours"),
+        others=_phrases(data.get("others") or [], "others"),
+        plan_headings=_phrases(data.get("plan_headings") or [], "plan_headings"),
+        frames_sentence=_phrases(data.get("frames_sentence") or [], "frames_sentence"),
+        reference_words=_phrases(data.get("reference_words") or [], "reference_words"),
+        single_units=_phrases(data.get("single_units") or [], "single_units"),
+        share_words=frozenset(
+            word for phrase in _phrases(data.get("share_words") or [], "share_words") for word in phrase
+        ),
+        parents=_phrases(data.get("parents") or [], "parents"),
+        slots=slots,
+        frames=tuple(frames),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path = DEFAULT_VOCABULARY_PATH) -> Vocabulary:
+    with open(path, encoding="utf-8") as handle:
+        return parse_vocabulary(yaml.safe_load(handle))
