@@ -226,10 +226,10 @@ def score_part(part_dir: Path) -> PartScore:
 
 
 def score_corpus(corpus_dir: Path) -> dict[str, PartScore]:
-    """Scores of the parts present (train, test): a missing part is simply not scored."""
+    """Scores of the parts present (train, dev, test): a missing part is simply not scored."""
     return {
         part: score_part(corpus_dir / part)
-        for part in ("train", "test")
+        for part in ("train", "dev", "test")
         if (corpus_dir / part / "snippets.yaml").is_file() or (corpus_dir / part / "texts").is_dir()
     }
 
