@@ -29,6 +29,7 @@ STAGING = "_staging"
 
 _str = pa.string()
 _date = pa.date32()
+_CHANGED_WORD = pa.struct([("line", pa.int32()), ("column", pa.int32()), ("before", _str), ("after", _str)])
 
 SCHEMAS: dict[str, pa.Schema] = {
     "reports": pa.schema(
@@ -78,6 +79,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("raw_text", _str),
             ("ocr_confidence", pa.float64()),
             ("source", _str),
+            ("changed_words", pa.list_(_CHANGED_WORD)),
         ]
     ),
     "problems": pa.schema(

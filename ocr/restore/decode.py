@@ -45,11 +45,14 @@ MAX_REPAIR_LENGTH = 8
 CLASS_MEMBER_PENALTY = 11.5
 FORMS_PER_REPAIR = 4
 MAX_NOISY_FORMS = 14
-# Correction mode (good OCR): an unsure word's confidence is read as the chance it is right, clamped here.
+# Correction mode (good OCR): an unsure word's confidence is read as the chance it is right, clamped here...
 MIN_WORD_ERROR_RATE = 0.02
 MAX_WORD_ERROR_RATE = 0.6
 MARK_DIFFERENCE_COST = 1.0  # each mark difference beyond the first
 LETTER_REPAIR_COST = 2.0  # a letter error on top of the word error: rarer than a wrong mark
+# ...and a change must win by this much more (natural log): with 0-3 the LM also "corrected" right but rare
+# words (phòng → phong, Giờ → Gió, Sở → Số) on the samples' vie OCR; 3-6 gave the same, best, figures.
+WORD_CHANGE_COST = 4.0
 _ZERO = np.zeros(1)
 _ZERO_INT = np.zeros((1, 1), dtype=np.int64)  # backpointer when the previous slot has one candidate
 
@@ -286,7 +289,8 @@ class RestorationModel:
         lower = word.lower()
         channel = self.clean_channel
         observed_key = ocr_key(lower)
-        error_logp = math.log(min(max(1.0 - confidence, MIN_WORD_ERROR_RATE), MAX_WORD_ERROR_RATE))
+        error_rate = min(max(1.0 - confidence, MIN_WORD_ERROR_RATE), MAX_WORD_ERROR_RATE)
+        error_logp = math.log(error_rate) - WORD_CHANGE_COST
         options: dict[str, float] = {lower: math.log(max(confidence, 1.0 - MAX_WORD_ERROR_RATE))}
         for form in self.forms_by_key.get(observed_key, ()):
             if form != lower:
