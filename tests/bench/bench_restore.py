@@ -10,7 +10,10 @@ of each word's key, every letter word restorable; the reference restoration must
 2. syllable accuracy on Tesseract ``eng`` OCR of the sample scans, aligned to their ground truth
    (OCR output cached in tests/data/restore/eng_ocr/; ``--refresh-ocr`` re-runs Tesseract); the headline is
    the 2021 report, whose text is held out of training;
-3. speed (syllables per CPU-second on one core, after loading) and model load time.
+3. correction mode on Tesseract ``vie`` OCR of the sample scans as the pipeline reads them (clean-up, layout,
+   word confidences; cached in tests/data/restore/vie_ocr/*.pages.txt and *.words.tsv): character error rate
+   and syllable accuracy before and after, and its CPU cost against Tesseract's on a page of the same run;
+4. speed (syllables per CPU-second on one core, after loading) and model load time.
 
 A syllable is a maximal run of letters in the truth; it counts as correct when the aligned output token is
 identical (marks and case included).
@@ -45,10 +48,11 @@ DATA = ROOT / "tests" / "data" / "restore"
 SAMPLES = ROOT / "samples"
 HELDOUT_SETS = {
     "stripped 2021 report (held out)": DATA / "heldout_report.txt",
+    "stripped 2023 Bến Tre report (held out)": DATA / "heldout_report_bentre.txt",
     "legal held-out (stripped)": DATA / "heldout_legal.txt",
 }
 # Samples whose text never entered LM training (the others are domain data, see ocr/restore/README.md).
-HELDOUT_SAMPLES = {"report-2021-q1"}
+HELDOUT_SAMPLES = {"report-2021-q1", "report-2023-q3-bentre"}
 
 
 def pyvi_restore(text: str) -> str:
@@ -227,6 +231,109 @@ def run_pair(label: str, inputs: list[tuple[str, str]], systems: dict[str, Calla
     return row
 
 
+def vie_pages(refresh: bool) -> list[tuple[str, list[tuple[str, list[tuple[str, float]]]], str]]:
+    """(sample, [(page text, [(word, confidence)])], truth) for every scanned sample, read by the pipeline's
+    own OCR path (clean-up, table layout, Tesseract vie)."""
+    from pipeline.discover import discover_inputs
+    from pipeline.process import ocr_page, plan_document
+    from pipeline.settings import RunSettings
+
+    cache = DATA / "vie_ocr"
+    result = []
+    for truth_path in sorted(SAMPLES.glob("*.truth.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        name = truth_path.name.removesuffix(".truth.json")
+        texts_path, words_path = cache / f"{name}.pages.txt", cache / f"{name}.words.tsv"
+        if refresh and truth["kind"] in ("scan-pdf", "tiff", "image"):
+            item = discover_inputs([truth_path.parent / truth["input"]])[0][0]
+            settings = RunSettings(jobs=1)
+            pages = [ocr_page(item, page, settings)[0] for page in plan_document(item, settings).ocr_pages]
+            texts_path.write_text("\f".join(page.raw_text for page in pages), encoding="utf-8")
+            rows = ["page\tconfidence\tword"]
+            rows += [f"{i}\t{c:.3f}\t{w}" for i, page in enumerate(pages, 1) for w, c in page.ocr_words]
+            words_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        if not texts_path.exists():
+            continue
+        texts = texts_path.read_text(encoding="utf-8").split("\f")
+        words: list[list[tuple[str, float]]] = [[] for _ in texts]
+        for row in words_path.read_text(encoding="utf-8").splitlines()[1:]:
+            page, confidence, word = row.split("\t")
+            words[int(page) - 1].append((word, float(confidence)))
+        result.append((name, list(zip(texts, words, strict=True)), "\n".join(truth["pages"])))
+    return result
+
+
+def character_error_rate(truth: str, output: str) -> float:
+    truth, output = " ".join(truth.split()), " ".join(output.split())
+    return Levenshtein.distance(truth, output) / len(truth)
+
+
+def measure_correction(refresh: bool) -> dict[str, dict[str, float]]:
+    """Correction mode on vie OCR: CER and syllable accuracy before/after, and its CPU cost per page."""
+    from ocr.postprocess import postprocess_text
+    from ocr.restore import correct_ocr_text
+
+    results: dict[str, dict[str, float]] = {}
+    cpu = 0.0
+    n_pages = 0
+    for name, pages, truth in vie_pages(refresh):
+        before, after = [], []
+        changed = 0
+        for text, words in pages:
+            text = postprocess_text(text)
+            started = time.process_time()
+            corrected = correct_ocr_text(text, words)
+            cpu += time.process_time() - started
+            n_pages += 1
+            before.append(text)
+            after.append(corrected.text)
+            changed += len(corrected.changes)
+        raw, final = "\n".join(before), "\n".join(after)
+        (c_raw, total), (c_final, _) = aligned_accuracy(truth, raw), aligned_accuracy(truth, final)
+        row = {
+            "cer_raw": character_error_rate(truth, raw),
+            "cer_corrected": character_error_rate(truth, final),
+            "syllables_raw": c_raw / total,
+            "syllables_corrected": c_final / total,
+            "changed_words": changed,
+        }
+        results[name] = row
+        held = " (held out)" if name in HELDOUT_SAMPLES else ""
+        print(
+            f"    {name + held:<41} CER {row['cer_raw']:.2%} -> {row['cer_corrected']:.2%}"
+            f"   syllables {row['syllables_raw']:.2%} -> {row['syllables_corrected']:.2%}"
+            f"   {changed} words changed"
+        )
+    if n_pages:
+        per_page = cpu / n_pages
+        tesseract = tesseract_cpu_per_page()
+        results["cost"] = {"cpu_per_page": per_page, "tesseract_cpu_per_page": tesseract}
+        print(
+            f"  correction: {per_page * 1000:.0f} ms CPU per page = {per_page / tesseract:.1%} of Tesseract's"
+            f" CPU on a page of the heavy sample in this run ({tesseract:.2f} s)"
+        )
+    return results
+
+
+def tesseract_cpu_per_page() -> float:
+    """CPU seconds of the pipeline's OCR of one page (render, clean-up, Tesseract), children included."""
+    import resource
+
+    from pipeline.discover import discover_inputs
+    from pipeline.process import ocr_page
+    from pipeline.settings import RunSettings
+
+    item = discover_inputs([SAMPLES / "report-2023-02-travinh.pdf"])[0][0]
+
+    def cpu() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    started = cpu()
+    ocr_page(item, 1, RunSettings(jobs=1))
+    return cpu() - started
+
+
 def measure_speed() -> dict[str, float]:
     """Syllables per CPU-second on stripped held-out text, and the model's cold load time."""
     from ocr.restore import _load_cached
@@ -282,6 +389,9 @@ def main() -> None:
         c_ours, _ = aligned_accuracy(truth, ours(ocr))
         results[f"vie OCR {name}"] = {"raw": c_raw / total, "ours": c_ours / total, "syllables": total}
         print(f"vie OCR of {name} (held out): raw {c_raw / total:.2%} -> restored {c_ours / total:.2%}")
+
+    print("vie OCR of the sample scans (pipeline read, word confidences), correction mode:")
+    results["vie correction"] = measure_correction(args.refresh_ocr)
 
     results["speed"] = measure_speed()
     print(
