@@ -369,11 +369,11 @@ def main() -> None:
     samples = ocr_inputs(args.refresh_ocr)
     if samples:
         heldout = [(ocr, truth) for name, ocr, truth in samples if name in HELDOUT_SAMPLES]
-        label = "eng OCR, held-out sample scan (2021 report)"
+        label = "eng OCR, held-out sample scans (2021, Bến Tre)"
         results[label] = run_pair(label, heldout, systems)
         label = f"eng OCR, all {len(samples)} sample scans*"
         results[label] = run_pair(label, [(ocr, truth) for _n, ocr, truth in samples], systems)
-        print("  * the texts of all samples but the 2021 report are LM domain training data")
+        print("  * the texts of all samples but the 2021 and Bến Tre reports are LM domain training data")
         counts = [letters_right(t, o) for _n, o, t in samples]
         share = sum(c for c, _ in counts) / sum(t for _, t in counts)
         results[label]["ocr_letters_right"] = share
