@@ -38,7 +38,7 @@ def _cer(truth: str, text: str) -> float:
     return Levenshtein.distance(truth, text) / len(truth)
 
 
-def test_heavy_scan_loses_a_quarter_of_its_character_errors_and_no_digit_changes() -> None:
+def test_heavy_scan_loses_half_of_its_character_errors_and_no_digit_changes() -> None:
     truth_file = ROOT / "samples" / f"{HEAVY}.truth.json"
     truth = "\n".join(json.loads(truth_file.read_text(encoding="utf-8"))["pages"])
     pages = _pages(HEAVY)
@@ -46,7 +46,7 @@ def test_heavy_scan_loses_a_quarter_of_its_character_errors_and_no_digit_changes
     raw_text = "\n".join(text for text, _ in pages)
     final_text = "\n".join(c.text for c in corrected)
     assert _cer(truth, raw_text) > 0.0115  # 1.19 %
-    assert _cer(truth, final_text) < 0.0088  # 0.86 %
+    assert _cer(truth, final_text) < 0.006  # 0.57 %
     # The hook/acute confusions of `vie` named in the issue are undone.
     assert "tống số" in raw_text and "tống số" not in final_text and "tổng số" in final_text
     assert "Cống" in raw_text and "Cống" not in final_text
@@ -64,6 +64,7 @@ def test_changes_are_listed_where_they_are_and_sure_words_stay() -> None:
         for change in corrected.changes:
             assert lines[change.line][change.column :].startswith(change.after)
             assert any(change.before in word for word in unsure), change
+            assert change.after or not any(ch.isalnum() for ch in change.before)  # only specks are dropped
         assert len(lines) == text.count("\n") + 1
 
 
@@ -81,6 +82,20 @@ def test_unsure_word_is_corrected_and_recorded() -> None:
     corrected = correct_ocr_text(text, words)
     assert corrected.text == "Tiếp nhận tổng số 1.234 hồ sơ"
     assert [(c.line, c.column, c.before, c.after) for c in corrected.changes] == [(0, 10, "tống", "tổng")]
+
+
+def test_unsure_lone_specks_are_dropped_and_dashes_stay() -> None:
+    text = "Độc lập - Tự do\n„ Tiếp nhận ' tống số 1.234 hồ sơ ."
+    confidences = {"-": 0.5, "„": 0.43, "'": 0.27, ".": 0.37, "tống": 0.8}
+    words = [(word, confidences.get(word, 0.96)) for word in text.split()]
+    corrected = correct_ocr_text(text, words)
+    assert corrected.text == "Độc lập - Tự do\nTiếp nhận tổng số 1.234 hồ sơ"
+    assert [(c.line, c.column, c.before, c.after) for c in corrected.changes] == [
+        (1, 0, "„", ""),
+        (1, 9, "'", ""),
+        (1, 10, "tống", "tổng"),
+        (1, 29, ".", ""),
+    ]
 
 
 def test_confidences_follow_the_text_after_post_processing() -> None:
