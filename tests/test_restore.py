@@ -143,3 +143,13 @@ def test_accuracy_on_held_out_report_text() -> None:
 def test_decomposed_input_is_restored_as_nfc() -> None:
     decomposed = unicodedata.normalize("NFD", "Sở Thông tin và Truyền thông tinh Tra Vinh")
     assert restore_diacritics(decomposed) == "Sở Thông tin và Truyền thông tỉnh Trà Vinh"
+
+
+def test_vowel_symbols_glued_by_eng_ocr_are_read_as_the_vowel() -> None:
+    # Real eng OCR of the sample scans: 'tỷ lệ' came back as 'ty 1€' / 'ty 1¢', 'Sở' as 'S¢'; numbers stay.
+    assert restore_diacritics(
+        "(truce tiép 894, truc tuyén 311, ty 1€ tryc tuyén 25,81%). Hd so mic d6 4: 3.980 hd so"
+    ) == "(trực tiếp 894, trực tuyến 311, tỷ lệ trực tuyến 25,81%). Hồ sơ mức độ 4: 3.980 hồ sơ"
+    assert restore_diacritics(
+        "van ban di trong quy: 49.583, ky s6 38.102 van ban (ty 1¢ 76,84%). S¢ Thong tin va Truyén thong"
+    ) == "văn bản đi trong quý: 49.583, ký số 38.102 văn bản (tỷ lệ 76,84%). Sở Thông tin và Truyền thông"

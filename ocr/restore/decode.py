@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr.restore.channel import Channel, ChannelProfiles, ocr_key
+from ocr.restore.channel import Channel, ChannelProfiles, ocr_key, ocr_keys
 from ocr.restore.lm import MIX, SyllableLM, lm_token
 from ocr.restore.syllables import (
     CHUNK_RE,
@@ -231,6 +231,9 @@ class RestorationModel:
         word = words[word_index].group()
         if word.isdigit() or EMAIL_OR_URL_RE.match(chunk):
             return True
+        if not any(ch.isalpha() for ch in word):
+            # Digits and a glued vowel symbol, no letter at all ('1€', '1¢' for 'lệ'): no case to judge by.
+            return not (noisy and len(word) <= 5 and any(is_valid_key(k) for k in ocr_keys(word)))
         kind = case_kind(word)
         if kind == "mixed":
             # eng-OCR capitalises marked vowels ('cOng' for 'công'); elsewhere mixed case means a name.
@@ -240,7 +243,7 @@ class RestorationModel:
         if not word.isalpha():
             # Letters mixed with digits: in OCR-garbled text 's6' may be 'số'; otherwise a code ('VTV9').
             return not (noisy and len(word) <= 5 and sum(ch.isdigit() for ch in word) <= 2
-                        and _repairable_case(word) and is_valid_key(ocr_key(word.lower())))
+                        and _repairable_case(word) and any(is_valid_key(k) for k in ocr_keys(word.lower())))
         if len(word) == 1 and word.isupper():
             end = words[word_index].end()
             follower = line[end : end + 1]
@@ -331,14 +334,15 @@ class RestorationModel:
             forms.append(lower)  # an OCR token with digits, kept as it is unless a repair wins
             logps.append(0.0)
         if stats.noisy and len(word) <= MAX_REPAIR_LENGTH and _repairable_case(word):
-            observed_key = ocr_key(lower)
-            repairs = list(channel.repairs(observed_key))
-            if observed_key != key and channel.is_known_key(observed_key):
-                repairs.insert(0, (observed_key, channel.costs.key_change))
             proposals: list[tuple[str, float]] = []
-            for form, cost in channel.surface_repairs(observed_key):
-                if form in self.lm.word_id and self.forms_by_key.get(fold(form)):
-                    proposals.append((form, cost))
+            repairs = []
+            for observed_key in ocr_keys(lower):
+                repairs.extend(channel.repairs(observed_key))
+                if observed_key != key and channel.is_known_key(observed_key):
+                    repairs.insert(0, (observed_key, channel.costs.key_change))
+                for form, cost in channel.surface_repairs(observed_key):
+                    if form in self.lm.word_id and self.forms_by_key.get(fold(form)):
+                        proposals.append((form, cost))
             for repair_key, cost in repairs:
                 for form in self.forms_by_key.get(repair_key, ())[:FORMS_PER_REPAIR]:
                     proposals.append((form, cost))
@@ -509,6 +513,8 @@ def _has_upper_neighbour(words: list, index: int) -> bool:
 def _cased(original: str, form: str) -> str:
     if original.lower() == form:
         return original
+    if not any(ch.isupper() for ch in original):
+        return form
     if case_kind(original) == "mixed":
         return form if original[:1].islower() else form[:1].upper() + form[1:]
     if original[:1] == "I" and form[:1] == "l" and original[1:].islower():
