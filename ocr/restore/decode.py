@@ -13,12 +13,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 
 from ocr.restore.channel import Channel, ChannelProfiles, ocr_key, ocr_keys
+from ocr.restore.document_cache import agree_within_document
+from ocr.restore.lattice import Slot
 from ocr.restore.lm import MIX, SyllableLM, lm_token
 from ocr.restore.syllables import (
     CHUNK_RE,
@@ -53,30 +55,8 @@ LETTER_REPAIR_COST = 2.0  # a letter error on top of the word error: rarer than 
 # ...and a change must win by this much more (natural log): with 0-3 the LM also "corrected" right but rare
 # words (phòng → phong, Giờ → Gió, Sở → Số) on the samples' vie OCR; 3-6 gave the same, best, figures.
 WORD_CHANGE_COST = 4.0
-# Document cache (second pass of full restoration): weight of log P(form | key, this document's first pass)
-# and its add-k smoothing. 0.5 gained 0.13 points on the held-out 2021 report and 0.22 on the Bến Tre one;
-# 1.0 gained more on them but lost 0.08 on the legal held-out sample, which is unrelated lines, not a
-# document (where a cache has nothing to agree with).
-CACHE_WEIGHT = 0.5
-CACHE_SMOOTHING = 1.0
-# Lines are decoded again only where the bonus could overturn a word by this much (nats): 0.3 kept every
-# gain above and skipped most lines of unrelated text; 0.6 and 1.0 started to lose some.
-MIN_CACHE_GAP = 0.3
 _ZERO = np.zeros(1)
 _ZERO_INT = np.zeros((1, 1), dtype=np.int64)  # backpointer when the previous slot has one candidate
-
-
-@dataclass
-class Slot:
-    """One token of a line in the decoding lattice."""
-
-    start: int
-    end: int
-    text: str
-    forms: list[str]  # lowercase surface forms (restorable) or [text] (fixed)
-    ids: np.ndarray
-    channel_logp: np.ndarray
-    restorable: bool
 
 
 @dataclass
@@ -182,7 +162,8 @@ class RestorationModel:
         to_decode = [i for i, slots in enumerate(lattices) if _has_choice(slots)]
         choices = self._viterbi_batch([lattices[i] for i in to_decode])
         if unsure_below is None:
-            choices = self._agree_within_document([lattices[i] for i in to_decode], choices)
+            decoded = [lattices[i] for i in to_decode]
+            choices = agree_within_document(decoded, choices, self._viterbi_batch)
         out = list(lines)
         changes: list[WordChange] = []
         for i, choice in zip(to_decode, choices, strict=True):
@@ -380,44 +361,6 @@ class RestorationModel:
         channel_logp = np.array(logps, dtype=np.float64) - CLASS_MEMBER_PENALTY * class_member
         return forms, ids, channel_logp
 
-    def _agree_within_document(self, lattices: list[list[Slot]], choices: list[list[int]]) -> list[list[int]]:
-        """Second pass with a document cache: a report repeats its terms ('tỉnh', 'văn bản', 'Truyền
-        thông'), so each word's options get a bonus from how often the first pass chose them for the same
-        key elsewhere in the text. Only lines where some word took a minority form are decoded again: where
-        every word took its key's most frequent form the bonus can only confirm the first path."""
-        counts: dict[str, Counter[str]] = defaultdict(Counter)
-        for slots, choice in zip(lattices, choices, strict=True):
-            for slot, k in zip(slots, choice, strict=True):
-                if slot.restorable and len(slot.forms) > 1:
-                    counts[fold(slot.text)][slot.forms[k]] += 1
-        redo: list[int] = []
-        rescored: list[list[Slot]] = []
-        for n, (slots, choice) in enumerate(zip(lattices, choices, strict=True)):
-            if not any(
-                slot.restorable
-                and len(slot.forms) > 1
-                and _minority(counts[fold(slot.text)], slot.forms[k])
-                for slot, k in zip(slots, choice, strict=True)
-            ):
-                continue
-            redo.append(n)
-            rescored.append([self._with_cache_bonus(slot, counts) for slot in slots])
-        for n, choice in zip(redo, self._viterbi_batch(rescored), strict=True):
-            choices[n] = choice  # the rescored slots have the same forms, so the lattice renders as before
-        return choices
-
-    @staticmethod
-    def _with_cache_bonus(slot: Slot, counts: dict[str, Counter[str]]) -> Slot:
-        if not slot.restorable or len(slot.forms) < 2:
-            return slot
-        seen = counts[fold(slot.text)]
-        total = sum(seen.values()) + CACHE_SMOOTHING * len(slot.forms)
-        bonus = np.array([math.log((seen[form] + CACHE_SMOOTHING) / total) for form in slot.forms])
-        return Slot(
-            slot.start, slot.end, slot.text, slot.forms, slot.ids,
-            slot.channel_logp + CACHE_WEIGHT * bonus, slot.restorable,
-        )
-
     # --- Viterbi over (previous, current) candidate pairs ------------------------------------------------
     def _viterbi_batch(self, lattices: list[list[Slot]]) -> list[list[int]]:
         """Best candidate index per slot for each line. All LM lookups of all lines are done in one batch
@@ -501,13 +444,6 @@ class RestorationModel:
                 choice[j - 2] = 0 if pointer is _ZERO_INT else int(pointer[choice[j - 1], choice[j]])
             results.append(choice[1 : length - 1])
         return results
-
-
-def _minority(seen: Counter[str], form: str) -> bool:
-    """Whether the document chose other forms of this key so much more often that the cache bonus could
-    overturn the first pass (the bonus gap is CACHE_WEIGHT × log of the smoothed count ratio)."""
-    gap = CACHE_WEIGHT * math.log((max(seen.values()) + CACHE_SMOOTHING) / (seen[form] + CACHE_SMOOTHING))
-    return gap >= MIN_CACHE_GAP
 
 
 def _has_choice(slots: list[Slot]) -> bool:

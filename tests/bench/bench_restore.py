@@ -40,7 +40,8 @@ import numpy as np  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from ocr.restore import load_model, restore_diacritics  # noqa: E402
-from ocr.restore.decode import RestorationModel, Slot, _render  # noqa: E402
+from ocr.restore.decode import RestorationModel, _render  # noqa: E402
+from ocr.restore.lattice import Slot  # noqa: E402
 from ocr.restore.syllables import LETTERS_RE, WORD_RE  # noqa: E402
 from vietnamese.folding import fold, strip_marks  # noqa: E402
 
