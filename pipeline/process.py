@@ -29,7 +29,7 @@ from pipeline.discover import InputFile, sniff_kind
 from pipeline.legacy_text import decode_vietnamese_text
 from pipeline.settings import RunSettings
 from pipeline.textfile import split_pages
-from schemas import KpiRecord, PageRecord, Problem, Report, ReportStatus, Severity, TextSource
+from schemas import ChangedWord, KpiRecord, PageRecord, Problem, Report, ReportStatus, Severity, TextSource
 from schemas.errors import (
     BaocaoError,
     EmptyInputError,
@@ -60,9 +60,12 @@ class PageText:
     confidence: float | None = None
     # (digits of a word, word confidence) for OCR pages: to weigh a KPI value by how sure the OCR was of it.
     number_confidences: list[tuple[str, float]] = field(default_factory=list)
+    # (word, confidence) as OCR read them, for correction mode; empty for text inputs.
+    ocr_words: list[tuple[str, float]] = field(default_factory=list)
     restored: bool = False
     # The words of raw_text with their boxes (OCR and text-layer pages): to box each value on the page.
     geometry: PageGeometry | None = None
+    changed_words: list[ChangedWord] = field(default_factory=list)
 
 
 @dataclass
@@ -292,6 +295,7 @@ def ocr_page(
             height,
             tuple(WordBox(w.text, w.left, w.top, w.left + w.width, w.top + w.height) for w in result.words),
         ),
+        ocr_words=[(w.text, w.confidence) for w in result.words],
     )
     return text, timer.seconds
 
@@ -310,14 +314,21 @@ def _page_problem(item: InputFile, page: int, code: str, message: str) -> Proble
 
 
 def finish_text(page: PageText, settings: RunSettings) -> PageText:
-    """Post-process and, where needed, restore diacritics; raw_text stays as read."""
+    """Post-process and, where needed, restore diacritics (or, on a well-read OCR page, correct the words
+    OCR was unsure of); raw_text stays as read, the changed words are listed."""
     text = postprocess_text(page.raw_text)
     if settings.restore != "never" and page.source != TextSource.TEXT_LAYER and text.strip():
-        from ocr.restore import restoration_decision, restore_diacritics
+        from ocr.restore import correct_ocr_text, restoration_decision, restore_tracked
 
+        restored = None
         if settings.restore == "always" or restoration_decision(text)[0]:
-            text = restore_diacritics(text)
+            restored = restore_tracked(text)
             page.restored = True
+        elif page.ocr_words:
+            restored = correct_ocr_text(text, page.ocr_words)
+        if restored is not None:
+            text = restored.text
+            page.changed_words = [ChangedWord(**vars(change)) for change in restored.changes]
     page.text = text
     return page
 
@@ -492,6 +503,7 @@ def finish_document(plan: DocumentPlan, settings: RunSettings) -> DocumentResult
             raw_text=p.raw_text,
             ocr_confidence=p.confidence,
             source=p.source,
+            changed_words=p.changed_words,
         )
         for p in pages
     ]

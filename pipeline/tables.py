@@ -7,6 +7,9 @@ import pyarrow as pa
 
 _str = pa.string()
 _date = pa.date32()
+# One word that restoration or correction changed in a page's text: where (0-based line and column of the
+# final text) and what it was and became.
+_CHANGED_WORD = pa.struct([("line", pa.int32()), ("column", pa.int32()), ("before", _str), ("after", _str)])
 
 SCHEMAS: dict[str, pa.Schema] = {
     "reports": pa.schema(
@@ -65,6 +68,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("raw_text", _str),
             ("ocr_confidence", pa.float64()),
             ("source", _str),
+            ("changed_words", pa.list_(_CHANGED_WORD)),
         ]
     ),
     "problems": pa.schema(

@@ -3,6 +3,7 @@
 from schemas.kpi_codes import KPI_CODES, KpiDefinition, kpi_definition
 from schemas.models import (
     SCHEMA_VERSION,
+    ChangedWord,
     KpiRecord,
     Level,
     PageRecord,
@@ -21,6 +22,7 @@ from schemas.models import (
 __all__ = [
     "KPI_CODES",
     "SCHEMA_VERSION",
+    "ChangedWord",
     "KpiDefinition",
     "KpiRecord",
     "Level",

@@ -145,6 +145,15 @@ class KpiRecord(_Record):
         return self
 
 
+class ChangedWord(BaseModel):
+    """A word that diacritic restoration or OCR correction replaced, for a reviewer to check."""
+
+    line: int = Field(ge=0, description="0-based line of the page's final text")
+    column: int = Field(ge=0, description="where the new word starts in that line (0-based)")
+    before: str = Field(description="the word as read")
+    after: str = Field(description="the word in the final text")
+
+
 class PageRecord(_Record):
     document_id: str
     page: int = Field(ge=1)
@@ -152,6 +161,7 @@ class PageRecord(_Record):
     raw_text: str = Field(description="text as the OCR engine / text layer / file gave it")
     ocr_confidence: float | None = Field(None, ge=0, le=1)
     source: TextSource
+    changed_words: list[ChangedWord] = Field(default_factory=list, description="words restoration changed")
 
 
 class Problem(_Record):

@@ -117,12 +117,12 @@ def test_restoration_decision_on_eng_ocr_text() -> None:
     assert stats["valid_share"] < 0.9
 
 
-def test_committed_model_loads_and_is_cached() -> None:
-    # Its load time is measured by `make bench-restore`, not here: a timed unit test flakes on a busy machine.
+def test_committed_model_is_small_and_cached() -> None:
     from ocr.restore import DEFAULT_LM_PATH, _load_cached
 
     assert DEFAULT_LM_PATH.exists()
     assert DEFAULT_LM_PATH.stat().st_size < 30 * 1024 * 1024
+    # Load time (< 1 s) is measured by `make bench-restore`, not here: a shared machine's clock is no gate.
     lm = SyllableLM.load(DEFAULT_LM_PATH)
     assert lm.size > 10_000
     assert isinstance(load_model(), RestorationModel)
@@ -143,3 +143,13 @@ def test_accuracy_on_held_out_report_text() -> None:
 def test_decomposed_input_is_restored_as_nfc() -> None:
     decomposed = unicodedata.normalize("NFD", "Sở Thông tin và Truyền thông tinh Tra Vinh")
     assert restore_diacritics(decomposed) == "Sở Thông tin và Truyền thông tỉnh Trà Vinh"
+
+
+def test_vowel_symbols_glued_by_eng_ocr_are_read_as_the_vowel() -> None:
+    # Real eng OCR of the sample scans: 'tỷ lệ' came back as 'ty 1€' / 'ty 1¢', 'Sở' as 'S¢'; numbers stay.
+    assert restore_diacritics(
+        "(truce tiép 894, truc tuyén 311, ty 1€ tryc tuyén 25,81%). Hd so mic d6 4: 3.980 hd so"
+    ) == "(trực tiếp 894, trực tuyến 311, tỷ lệ trực tuyến 25,81%). Hồ sơ mức độ 4: 3.980 hồ sơ"
+    assert restore_diacritics(
+        "van ban di trong quy: 49.583, ky s6 38.102 van ban (ty 1¢ 76,84%). S¢ Thong tin va Truyén thong"
+    ) == "văn bản đi trong quý: 49.583, ký số 38.102 văn bản (tỷ lệ 76,84%). Sở Thông tin và Truyền thông"

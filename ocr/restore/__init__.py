@@ -3,6 +3,8 @@
 Public API (the CLI's ``baocao restore`` / ``baocao train-lm`` / ``--restore auto`` call these):
 
 * :func:`restore_diacritics` — restore marks (and repair OCR letter confusions) line by line;
+* :func:`restore_tracked` — the same, listing the words changed;
+* :func:`correct_ocr_text` — correction mode for good (`vie`) OCR: only the words OCR was unsure of;
 * :func:`restoration_decision` — whether a page needs restoring, with the statistics behind the decision;
 * :func:`train_language_model` — rebuild the model from corpora;
 * :func:`load_model` — the (lazily loaded, cached) model.
@@ -10,13 +12,15 @@ Public API (the CLI's ``baocao restore`` / ``baocao train-lm`` / ``--restore aut
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ocr.restore.channel import ChannelProfiles
+from ocr.restore.correction import correct_ocr_text as _correct
 from ocr.restore.decision import restoration_decision
-from ocr.restore.decode import RestorationModel
+from ocr.restore.decode import RestorationModel, Restored, WordChange
 from ocr.restore.lm import SyllableLM
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -59,10 +63,25 @@ def restore_diacritics(text: str, word_confidences: list[float] | None = None) -
     return load_model().restore(text, word_confidences)
 
 
+def restore_tracked(text: str, word_confidences: list[float] | None = None) -> Restored:
+    """:func:`restore_diacritics`, with the list of the words it changed (line, column, before, after)."""
+    return load_model().restore_tracked(text, word_confidences)
+
+
+def correct_ocr_text(text: str, words: Sequence[tuple[str, float]]) -> Restored:
+    """Correction mode for good OCR: re-decode only the words of `text` whose OCR confidence (`words`: the
+    OCR words with their confidences 0-1, in reading order) is low; every other word stays as read."""
+    return _correct(load_model(), text, words)
+
+
 __all__ = [
     "RestorationModel",
+    "Restored",
+    "WordChange",
+    "correct_ocr_text",
     "load_model",
     "restoration_decision",
     "restore_diacritics",
+    "restore_tracked",
     "train_language_model",
 ]

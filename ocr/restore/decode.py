@@ -10,6 +10,7 @@ log-probability plus the channel log-probability of each observation given the c
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -17,19 +18,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr.restore.channel import Channel, ChannelProfiles, ocr_key
+from ocr.restore.channel import Channel, ChannelProfiles, ocr_key, ocr_keys
+from ocr.restore.document_cache import agree_within_document
+from ocr.restore.lattice import Slot
 from ocr.restore.lm import MIX, SyllableLM, lm_token
 from ocr.restore.syllables import (
     CHUNK_RE,
     CODE_JOINERS,
     EMAIL_OR_URL_RE,
+    GLUED_VOWEL_SYMBOLS,
     NOISY_WORD_RE,
     WORD_RE,
     apply_case,
     case_kind,
 )
 from vietnamese.folding import fold, has_marks
-from vietnamese.letters import is_native_word
+from vietnamese.letters import decompose, is_native_word
 from vietnamese.syllables import is_valid_key
 
 MAX_FORMS_PER_KEY = 18
@@ -43,27 +47,39 @@ MAX_REPAIR_LENGTH = 8
 CLASS_MEMBER_PENALTY = 11.5
 FORMS_PER_REPAIR = 4
 MAX_NOISY_FORMS = 14
+# Correction mode (good OCR): an unsure word's confidence is read as the chance it is right, clamped here...
+MIN_WORD_ERROR_RATE = 0.02
+MAX_WORD_ERROR_RATE = 0.6
+MARK_DIFFERENCE_COST = 1.0  # each mark difference beyond the first
+LETTER_REPAIR_COST = 2.0  # a letter error on top of the word error: rarer than a wrong mark
+# ...and a change must win by this much more (natural log): with 0-3 the LM also "corrected" right but rare
+# words (phòng → phong, Giờ → Gió, Sở → Số) on the samples' vie OCR; 3-6 gave the same, best, figures.
+WORD_CHANGE_COST = 4.0
 _ZERO = np.zeros(1)
 _ZERO_INT = np.zeros((1, 1), dtype=np.int64)  # backpointer when the previous slot has one candidate
-
-
-@dataclass
-class Slot:
-    """One token of a line in the decoding lattice."""
-
-    start: int
-    end: int
-    text: str
-    forms: list[str]  # lowercase surface forms (restorable) or [text] (fixed)
-    ids: np.ndarray
-    channel_logp: np.ndarray
-    restorable: bool
 
 
 @dataclass
 class DocumentStats:
     drop_rate: float
     noisy: bool  # many tokens that are not Vietnamese: enable letter repairs
+
+
+@dataclass(frozen=True)
+class WordChange:
+    """One word the restorer replaced, so that a reviewer can find it: `column` is where `after` starts in
+    output line `line` (both 0-based); `before` is the word as it was in the input."""
+
+    line: int
+    column: int
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Restored:
+    text: str
+    changes: list[WordChange]
 
 
 class RestorationModel:
@@ -119,12 +135,20 @@ class RestorationModel:
         return DocumentStats(drop_rate=drop, noisy=noisy)
 
     def restore(self, text: str, word_confidences: list[float] | None = None) -> str:
+        return self.restore_tracked(text, word_confidences).text
+
+    def restore_tracked(
+        self, text: str, word_confidences: list[float] | None = None, *, unsure_below: float | None = None
+    ) -> Restored:
+        """Restore `text`, listing the words changed. With `unsure_below` (correction mode for good OCR)
+        only words whose confidence is below it are re-decoded, with letter repairs; every other word,
+        and every word of unknown confidence, stays as read (still LM context)."""
         # Decomposed marks (NFD) would split words at every combining character.
         text = unicodedata.normalize("NFC", text)
         stats = self.document_stats(text)
         if len(self._candidate_cache) > 200_000:
             self._candidate_cache.clear()
-        confidences = _normalised_confidences(word_confidences)
+        confidences = _normalised_confidences(word_confidences, unknown=None if unsure_below else 0.5)
         lines = text.split("\n")
         lattices: list[list[Slot]] = []
         chunk_offset = 0
@@ -133,24 +157,30 @@ class RestorationModel:
             line_conf = None
             if confidences is not None:
                 line_conf = confidences[chunk_offset : chunk_offset + n_chunks]
-            lattices.append(self._lattice(line, stats, line_conf))
+            lattices.append(self._lattice(line, stats, line_conf, unsure_below))
             chunk_offset += n_chunks
         to_decode = [i for i, slots in enumerate(lattices) if _has_choice(slots)]
         choices = self._viterbi_batch([lattices[i] for i in to_decode])
+        if unsure_below is None:
+            decoded = [lattices[i] for i in to_decode]
+            choices = agree_within_document(decoded, choices, self._viterbi_batch)
         out = list(lines)
+        changes: list[WordChange] = []
         for i, choice in zip(to_decode, choices, strict=True):
-            out[i] = _render(lines[i], lattices[i], choice)
-        return "\n".join(out)
+            out[i], line_changes = _render(lines[i], lattices[i], choice, i)
+            changes.extend(line_changes)
+        return Restored("\n".join(out), changes)
 
-    def restore_line(self, line: str, stats: DocumentStats, confidences: list[float] | None = None) -> str:
-        slots = self._lattice(line, stats, confidences)
-        if not _has_choice(slots):
-            return line
-        return _render(line, slots, self._viterbi_batch([slots])[0])
-
-    def _lattice(self, line: str, stats: DocumentStats, confidences: list[float] | None) -> list[Slot]:
+    def _lattice(
+        self,
+        line: str,
+        stats: DocumentStats,
+        confidences: list[float | None] | None,
+        unsure_below: float | None = None,
+    ) -> list[Slot]:
         chunks = [(m.start(), m.end(), m.group()) for m in CHUNK_RE.finditer(line)]
-        words = list((NOISY_WORD_RE if stats.noisy else WORD_RE).finditer(line))
+        correcting = unsure_below is not None
+        words = list((NOISY_WORD_RE if stats.noisy or correcting else WORD_RE).finditer(line))
         upper_words = [w.group() for w in words if w.group().isalpha() and len(w.group()) > 1]
         upper_share = (
             sum(w.isupper() for w in upper_words) / len(upper_words) if upper_words else 0.0
@@ -171,6 +201,12 @@ class RestorationModel:
             confidence = None
             if confidences is not None and chunk_index < len(confidences):
                 confidence = confidences[chunk_index]
+            if correcting:
+                if confidence is None or confidence >= unsure_below or not _correctable(word):
+                    slots.append(self._fixed(start, end, word))
+                else:
+                    slots.append(self._correction_candidates(start, end, word, confidence))
+                continue
             if self._is_fixed_word(line, words, word_index, chunk, upper_share, stats.noisy):
                 slots.append(self._fixed(start, end, word))
                 continue
@@ -187,6 +223,9 @@ class RestorationModel:
         word = words[word_index].group()
         if word.isdigit() or EMAIL_OR_URL_RE.match(chunk):
             return True
+        if not any(ch.isalpha() for ch in word):
+            # Digits and a glued vowel symbol, no letter at all ('1€', '1¢' for 'lệ'): no case to judge by.
+            return not (noisy and len(word) <= 5 and any(is_valid_key(k) for k in ocr_keys(word)))
         kind = case_kind(word)
         if kind == "mixed":
             # eng-OCR capitalises marked vowels ('cOng' for 'công'); elsewhere mixed case means a name.
@@ -196,7 +235,7 @@ class RestorationModel:
         if not word.isalpha():
             # Letters mixed with digits: in OCR-garbled text 's6' may be 'số'; otherwise a code ('VTV9').
             return not (noisy and len(word) <= 5 and sum(ch.isdigit() for ch in word) <= 2
-                        and _repairable_case(word) and is_valid_key(ocr_key(word.lower())))
+                        and _repairable_case(word) and any(is_valid_key(k) for k in ocr_keys(word.lower())))
         if len(word) == 1 and word.isupper():
             end = words[word_index].end()
             follower = line[end : end + 1]
@@ -231,6 +270,37 @@ class RestorationModel:
         forms, ids, logps = cached
         return Slot(start, end, word, forms, ids, logps, True)
 
+    def _correction_candidates(self, start: int, end: int, word: str, confidence: float) -> Slot:
+        cache_key = ("correct", word, confidence)
+        cached = self._candidate_cache.get(cache_key)
+        if cached is None:
+            cached = self._candidate_cache[cache_key] = self._correction_options(word, confidence)
+        forms, ids, logps = cached
+        return Slot(start, end, word, forms, ids, logps, True)
+
+    def _correction_options(self, word: str, confidence: float) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Options for a word good OCR was unsure of: the reading itself, other marks on its letters, and
+        letter repairs, priced by how unsure OCR was (its confidence is the chance that the word is right)."""
+        lower = word.lower()
+        channel = self.clean_channel
+        observed_key = ocr_key(lower)
+        error_rate = min(max(1.0 - confidence, MIN_WORD_ERROR_RATE), MAX_WORD_ERROR_RATE)
+        error_logp = math.log(error_rate) - WORD_CHANGE_COST
+        options: dict[str, float] = {lower: math.log(max(confidence, 1.0 - MAX_WORD_ERROR_RATE))}
+        for form in self.forms_by_key.get(observed_key, ()):
+            if form != lower:
+                differences = _mark_differences(lower, form) if observed_key == fold(lower) else 1
+                options[form] = error_logp - MARK_DIFFERENCE_COST * (differences - 1)
+        for repair_key, cost in channel.repairs(observed_key):
+            for form in self.forms_by_key.get(repair_key, ())[:FORMS_PER_REPAIR]:
+                logp = error_logp - (cost - channel.costs.key_change) - LETTER_REPAIR_COST
+                options[form] = max(options.get(form, -math.inf), logp)
+        forms = list(options)
+        ids = np.array([self.lm.token_id(lm_token(f)) for f in forms], dtype=np.int64)
+        class_member = (ids == self.lm.unk) | (ids == self._mix_id)
+        logps = np.array(list(options.values()), dtype=np.float64)
+        return forms, ids, logps - CLASS_MEMBER_PENALTY * class_member
+
     def _options(
         self, word: str, stats: DocumentStats, confidence: float | None
     ) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -256,14 +326,15 @@ class RestorationModel:
             forms.append(lower)  # an OCR token with digits, kept as it is unless a repair wins
             logps.append(0.0)
         if stats.noisy and len(word) <= MAX_REPAIR_LENGTH and _repairable_case(word):
-            observed_key = ocr_key(lower)
-            repairs = list(channel.repairs(observed_key))
-            if observed_key != key and channel.is_known_key(observed_key):
-                repairs.insert(0, (observed_key, channel.costs.key_change))
             proposals: list[tuple[str, float]] = []
-            for form, cost in channel.surface_repairs(observed_key):
-                if form in self.lm.word_id and self.forms_by_key.get(fold(form)):
-                    proposals.append((form, cost))
+            repairs = []
+            for observed_key in ocr_keys(lower):
+                repairs.extend(channel.repairs(observed_key))
+                if observed_key != key and channel.is_known_key(observed_key):
+                    repairs.insert(0, (observed_key, channel.costs.key_change))
+                for form, cost in channel.surface_repairs(observed_key):
+                    if form in self.lm.word_id and self.forms_by_key.get(fold(form)):
+                        proposals.append((form, cost))
             for repair_key, cost in repairs:
                 for form in self.forms_by_key.get(repair_key, ())[:FORMS_PER_REPAIR]:
                     proposals.append((form, cost))
@@ -379,22 +450,45 @@ def _has_choice(slots: list[Slot]) -> bool:
     return any(slot.restorable and len(slot.forms) > 1 for slot in slots)
 
 
-def _render(line: str, slots: list[Slot], choice: list[int]) -> str:
+def _render(
+    line: str, slots: list[Slot], choice: list[int], line_number: int = 0
+) -> tuple[str, list[WordChange]]:
     pieces: list[str] = []
+    changes: list[WordChange] = []
     cursor = 0
+    length = 0
     for slot, k in zip(slots, choice, strict=True):
         if not slot.restorable:
             continue
         pieces.append(line[cursor : slot.start])
-        pieces.append(_cased(slot.text, slot.forms[k]))
+        length += slot.start - cursor
+        word = _cased(slot.text, slot.forms[k])
+        if word != slot.text:
+            changes.append(WordChange(line_number, length, slot.text, word))
+        pieces.append(word)
+        length += len(word)
         cursor = slot.end
     pieces.append(line[cursor:])
-    return "".join(pieces)
+    return "".join(pieces), changes
+
+
+def _correctable(word: str) -> bool:
+    """Words correction mode may re-decode: letters (a glued OCR symbol or digit allowed) in lower or title
+    case. Numbers, codes and acronyms stay as read, whatever the confidence: they carry the KPI values."""
+    letters = sum(ch.isalpha() for ch in word)
+    short = len(word) <= MAX_REPAIR_LENGTH
+    return letters > 0 and letters >= len(word) - 1 and short and _repairable_case(word)
+
+
+def _mark_differences(observed: str, candidate: str) -> int:
+    _, obs_mods, obs_tone = decompose(observed)
+    _, cand_mods, cand_tone = decompose(candidate)
+    return (obs_tone != cand_tone) + sum(a != b for a, b in zip(obs_mods, cand_mods, strict=False))
 
 
 def _repairable_case(word: str) -> bool:
     """Lowercase or capitalised OCR tokens; all-caps tokens are acronyms far more often than garbles."""
-    letters = [ch for ch in word if ch.isalpha()]
+    letters = [ch for ch in word if ch.isalpha() or ch in GLUED_VOWEL_SYMBOLS]
     capitals = sum(ch.isupper() for ch in letters)
     return bool(letters) and (capitals == 0 or (capitals == 1 and word[0].isupper()))
 
@@ -411,6 +505,8 @@ def _has_upper_neighbour(words: list, index: int) -> bool:
 def _cased(original: str, form: str) -> str:
     if original.lower() == form:
         return original
+    if not any(ch.isupper() for ch in original):
+        return form
     if case_kind(original) == "mixed":
         return form if original[:1].islower() else form[:1].upper() + form[1:]
     if original[:1] == "I" and form[:1] == "l" and original[1:].islower():
@@ -420,10 +516,12 @@ def _cased(original: str, form: str) -> str:
     return apply_case(original, form)
 
 
-def _normalised_confidences(confidences: list[float] | None) -> list[float] | None:
-    """Accept Tesseract's 0-100 scale or 0-1; unknown (negative) confidences count as 0.5."""
+def _normalised_confidences(
+    confidences: list[float] | None, unknown: float | None = 0.5
+) -> list[float | None] | None:
+    """Accept Tesseract's 0-100 scale or 0-1; unknown (negative) confidences become `unknown`."""
     if confidences is None:
         return None
     scale = 100.0 if any(c > 1.0 for c in confidences) else 1.0
-    return [0.5 if c < 0 else min(c / scale, 1.0) for c in confidences]
+    return [unknown if c < 0 else min(c / scale, 1.0) for c in confidences]
 

@@ -2,13 +2,18 @@
 
     python tests/bench/bench_restore.py [--refresh-ocr] [--json OUT]
 
-Figures, each side by side with pyvi's ``ViUtils.add_accents`` on the same input:
+Figures, each side by side with pyvi's ``ViUtils.add_accents`` on the same input and, on stripped text, with
+a plain trigram (the same LM decoded with no channel costs: the LM's best path over every vocabulary form
+of each word's key, every letter word restorable; the reference restoration must never fall below):
 1. syllable accuracy on accent-stripped held-out administrative text (tests/data/restore/heldout_*.txt: the
    real 2021 report and a held-out sample of the legal corpus — none of it was used in training);
 2. syllable accuracy on Tesseract ``eng`` OCR of the sample scans, aligned to their ground truth
    (OCR output cached in tests/data/restore/eng_ocr/; ``--refresh-ocr`` re-runs Tesseract); the headline is
    the 2021 report, whose text is held out of training;
-3. speed (syllables per CPU-second on one core, after loading) and model load time.
+3. correction mode on Tesseract ``vie`` OCR of the sample scans as the pipeline reads them (clean-up, layout,
+   word confidences; cached in tests/data/restore/vie_ocr/*.pages.txt and *.words.tsv): character error rate
+   and syllable accuracy before and after, and its CPU cost against Tesseract's on a page of the same run;
+4. speed (syllables per CPU-second on one core, after loading) and model load time.
 
 A syllable is a maximal run of letters in the truth; it counts as correct when the aligned output token is
 identical (marks and case included).
@@ -17,6 +22,7 @@ identical (marks and case included).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -30,9 +36,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import numpy as np  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from ocr.restore import load_model, restore_diacritics  # noqa: E402
+from ocr.restore.decode import RestorationModel, _render  # noqa: E402
+from ocr.restore.lattice import Slot  # noqa: E402
 from ocr.restore.syllables import LETTERS_RE, WORD_RE  # noqa: E402
 from vietnamese.folding import fold, strip_marks  # noqa: E402
 
@@ -40,10 +49,11 @@ DATA = ROOT / "tests" / "data" / "restore"
 SAMPLES = ROOT / "samples"
 HELDOUT_SETS = {
     "stripped 2021 report (held out)": DATA / "heldout_report.txt",
+    "stripped 2023 Bến Tre report (held out)": DATA / "heldout_report_bentre.txt",
     "legal held-out (stripped)": DATA / "heldout_legal.txt",
 }
 # Samples whose text never entered LM training (the others are domain data, see ocr/restore/README.md).
-HELDOUT_SAMPLES = {"report-2021-q1"}
+HELDOUT_SAMPLES = {"report-2021-q1", "report-2023-q3-bentre"}
 
 
 def pyvi_restore(text: str) -> str:
@@ -68,6 +78,45 @@ def _pyvi_line(line: str) -> str:
 
 def ours(text: str) -> str:
     return restore_diacritics(text)
+
+
+def plain_trigram(text: str) -> str:
+    """The reference: argmax of the LM over the forms of each key, no channel, no candidate cap, no rules
+    for acronyms or codes (only numbers and punctuation are fixed)."""
+    model = load_model()
+    forms_by_key = _all_forms_by_key()
+    lines = text.split("\n")
+    lattices = []
+    for line in lines:
+        slots = []
+        cursor = 0
+        for match in WORD_RE.finditer(line):
+            slots.extend(_punctuation_slots(model, line, cursor, match.start()))
+            cursor = match.end()
+            word = match.group()
+            forms = forms_by_key.get(fold(word)) if word.isalpha() else None
+            if not forms:
+                slots.append(model._fixed(match.start(), match.end(), word))
+                continue
+            ids = np.array([model.lm.word_id[form] for form in forms])
+            slots.append(Slot(match.start(), match.end(), word, forms, ids, np.zeros(len(forms)), True))
+        slots.extend(_punctuation_slots(model, line, cursor, len(line)))
+        lattices.append(slots)
+    choices = model._viterbi_batch(lattices)
+    return "\n".join(_render(*args)[0] for args in zip(lines, lattices, choices, strict=True))
+
+
+def _punctuation_slots(model: RestorationModel, line: str, start: int, end: int) -> list[Slot]:
+    return [model._fixed(pos, pos + 1, line[pos]) for pos in range(start, end) if not line[pos].isspace()]
+
+
+@functools.cache
+def _all_forms_by_key() -> dict[str, list[str]]:
+    forms: dict[str, list[str]] = {}
+    for word_id, word in enumerate(load_model().lm.vocab):
+        if word_id >= 5 and word.isalpha():
+            forms.setdefault(fold(word), []).append(word)
+    return forms
 
 
 def _pairs(truth_keys: list[str], out_keys: list[str]) -> list[tuple[int, int]]:
@@ -176,11 +225,114 @@ def run_pair(label: str, inputs: list[tuple[str, str]], systems: dict[str, Calla
         row[f"{system}_ignore_case"] = correct_nocase / total if total else 0.0
         row[f"{system}_cpu_seconds"] = time.process_time() - started
         row["syllables"] = total
-    print(
-        f"{label:<46} {row['syllables']:>6}   ours {row['ours']:.2%} ({row['ours_ignore_case']:.2%})"
-        f"   pyvi {row['pyvi']:.2%} ({row['pyvi_ignore_case']:.2%})"
+    figures = "".join(
+        f"   {system} {row[system]:.2%} ({row[f'{system}_ignore_case']:.2%})" for system in systems
     )
+    print(f"{label:<46} {row['syllables']:>6}{figures}")
     return row
+
+
+def vie_pages(refresh: bool) -> list[tuple[str, list[tuple[str, list[tuple[str, float]]]], str]]:
+    """(sample, [(page text, [(word, confidence)])], truth) for every scanned sample, read by the pipeline's
+    own OCR path (clean-up, table layout, Tesseract vie)."""
+    from pipeline.discover import discover_inputs
+    from pipeline.process import ocr_page, plan_document
+    from pipeline.settings import RunSettings
+
+    cache = DATA / "vie_ocr"
+    result = []
+    for truth_path in sorted(SAMPLES.glob("*.truth.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        name = truth_path.name.removesuffix(".truth.json")
+        texts_path, words_path = cache / f"{name}.pages.txt", cache / f"{name}.words.tsv"
+        if refresh and truth["kind"] in ("scan-pdf", "tiff", "image"):
+            item = discover_inputs([truth_path.parent / truth["input"]])[0][0]
+            settings = RunSettings(jobs=1)
+            pages = [ocr_page(item, page, settings)[0] for page in plan_document(item, settings).ocr_pages]
+            texts_path.write_text("\f".join(page.raw_text for page in pages), encoding="utf-8")
+            rows = ["page\tconfidence\tword"]
+            rows += [f"{i}\t{c:.3f}\t{w}" for i, page in enumerate(pages, 1) for w, c in page.ocr_words]
+            words_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        if not texts_path.exists():
+            continue
+        texts = texts_path.read_text(encoding="utf-8").split("\f")
+        words: list[list[tuple[str, float]]] = [[] for _ in texts]
+        for row in words_path.read_text(encoding="utf-8").splitlines()[1:]:
+            page, confidence, word = row.split("\t")
+            words[int(page) - 1].append((word, float(confidence)))
+        result.append((name, list(zip(texts, words, strict=True)), "\n".join(truth["pages"])))
+    return result
+
+
+def character_error_rate(truth: str, output: str) -> float:
+    truth, output = " ".join(truth.split()), " ".join(output.split())
+    return Levenshtein.distance(truth, output) / len(truth)
+
+
+def measure_correction(refresh: bool) -> dict[str, dict[str, float]]:
+    """Correction mode on vie OCR: CER and syllable accuracy before/after, and its CPU cost per page."""
+    from ocr.postprocess import postprocess_text
+    from ocr.restore import correct_ocr_text
+
+    results: dict[str, dict[str, float]] = {}
+    cpu = 0.0
+    n_pages = 0
+    for name, pages, truth in vie_pages(refresh):
+        before, after = [], []
+        changed = 0
+        for text, words in pages:
+            text = postprocess_text(text)
+            started = time.process_time()
+            corrected = correct_ocr_text(text, words)
+            cpu += time.process_time() - started
+            n_pages += 1
+            before.append(text)
+            after.append(corrected.text)
+            changed += len(corrected.changes)
+        raw, final = "\n".join(before), "\n".join(after)
+        (c_raw, total), (c_final, _) = aligned_accuracy(truth, raw), aligned_accuracy(truth, final)
+        row = {
+            "cer_raw": character_error_rate(truth, raw),
+            "cer_corrected": character_error_rate(truth, final),
+            "syllables_raw": c_raw / total,
+            "syllables_corrected": c_final / total,
+            "changed_words": changed,
+        }
+        results[name] = row
+        held = " (held out)" if name in HELDOUT_SAMPLES else ""
+        print(
+            f"    {name + held:<41} CER {row['cer_raw']:.2%} -> {row['cer_corrected']:.2%}"
+            f"   syllables {row['syllables_raw']:.2%} -> {row['syllables_corrected']:.2%}"
+            f"   {changed} words changed"
+        )
+    if n_pages:
+        per_page = cpu / n_pages
+        tesseract = tesseract_cpu_per_page()
+        results["cost"] = {"cpu_per_page": per_page, "tesseract_cpu_per_page": tesseract}
+        print(
+            f"  correction: {per_page * 1000:.0f} ms CPU per page = {per_page / tesseract:.1%} of Tesseract's"
+            f" CPU on a page of the heavy sample in this run ({tesseract:.2f} s)"
+        )
+    return results
+
+
+def tesseract_cpu_per_page() -> float:
+    """CPU seconds of the pipeline's OCR of one page (render, clean-up, Tesseract), children included."""
+    import resource
+
+    from pipeline.discover import discover_inputs
+    from pipeline.process import ocr_page
+    from pipeline.settings import RunSettings
+
+    item = discover_inputs([SAMPLES / "report-2023-02-travinh.pdf"])[0][0]
+
+    def cpu() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    started = cpu()
+    ocr_page(item, 1, RunSettings(jobs=1))
+    return cpu() - started
 
 
 def measure_speed() -> dict[str, float]:
@@ -208,20 +360,21 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, dict] = {}
     systems = {"ours": ours, "pyvi": pyvi_restore}
+    stripped_systems = {"ours": ours, "plain trigram": plain_trigram, "pyvi": pyvi_restore}
 
     print(f"{'input':<46} {'syl':>6}   accuracy (ignoring case)")
     for label, path in HELDOUT_SETS.items():
         truth = path.read_text(encoding="utf-8")
-        results[label] = run_pair(label, [(strip_marks(truth), truth)], systems)
+        results[label] = run_pair(label, [(strip_marks(truth), truth)], stripped_systems)
 
     samples = ocr_inputs(args.refresh_ocr)
     if samples:
         heldout = [(ocr, truth) for name, ocr, truth in samples if name in HELDOUT_SAMPLES]
-        label = "eng OCR, held-out sample scan (2021 report)"
+        label = "eng OCR, held-out sample scans (2021, Bến Tre)"
         results[label] = run_pair(label, heldout, systems)
         label = f"eng OCR, all {len(samples)} sample scans*"
         results[label] = run_pair(label, [(ocr, truth) for _n, ocr, truth in samples], systems)
-        print("  * the texts of all samples but the 2021 report are LM domain training data")
+        print("  * the texts of all samples but the 2021 and Bến Tre reports are LM domain training data")
         counts = [letters_right(t, o) for _n, o, t in samples]
         share = sum(c for c, _ in counts) / sum(t for _, t in counts)
         results[label]["ocr_letters_right"] = share
@@ -237,6 +390,9 @@ def main() -> None:
         c_ours, _ = aligned_accuracy(truth, ours(ocr))
         results[f"vie OCR {name}"] = {"raw": c_raw / total, "ours": c_ours / total, "syllables": total}
         print(f"vie OCR of {name} (held out): raw {c_raw / total:.2%} -> restored {c_ours / total:.2%}")
+
+    print("vie OCR of the sample scans (pipeline read, word confidences), correction mode:")
+    results["vie correction"] = measure_correction(args.refresh_ocr)
 
     results["speed"] = measure_speed()
     print(

@@ -1,0 +1,20 @@
+"""The decoding lattice: one slot per token of a line, with its candidate forms and their channel costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Slot:
+    """One token of a line in the decoding lattice."""
+
+    start: int
+    end: int
+    text: str
+    forms: list[str]  # lowercase surface forms (restorable) or [text] (fixed)
+    ids: np.ndarray
+    channel_logp: np.ndarray
+    restorable: bool
