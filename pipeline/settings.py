@@ -24,6 +24,7 @@ class RunSettings:
     page_timeout: float = 180.0
     force: bool = False
     scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:PORT) instead of local processes
+    engine: str = "tesseract"  # the OCR engine (ocr/engine.py ENGINE_NAMES); "null" reads nothing (tests)
 
     def provenance(self) -> dict[str, object]:
         """The settings that shape the output (no secrets, nothing machine-specific)."""

@@ -1,0 +1,84 @@
+"""The OCR-engine seam: what an engine gives back (`OcrWord`, `OcrPage`), what it must do (`OcrEngine`)
+and the engines there are, picked by name (`engine_named`), as OCRmyPDF's `OcrEngine` plug-ins are.
+
+An engine reads one page image (8-bit grey, black text on white) and returns its words with boxes in
+the coordinates of the image it was given; scaling the page for speed and back is `ocr/page_reader.py`'s
+job, so every engine gets the same pixels and the callers always get page coordinates.
+
+Engines:
+- `tesseract` (default): the Tesseract command line through pytesseract, one process per page
+  (`ocr/tesseract.py`).
+- `null`: reads nothing, instantly; for pipeline tests that are not about OCR.
+
+An in-process binding (tesserocr) was measured by issue 11 to save ~3% (a CLI start costs ~0.17 s of a
+3.4 s page) and needs a compiler and libtesseract-dev at install time: not added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["ENGINE_NAMES", "NullEngine", "OcrEngine", "OcrPage", "OcrWord", "engine_named"]
+
+ENGINE_NAMES = ("tesseract", "null")
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    text: str
+    confidence: float  # 0..1
+    left: int
+    top: int
+    width: int
+    height: int
+    line: int  # running line number on the page, 0-based, in reading order
+
+
+@dataclass
+class OcrPage:
+    text: str
+    words: list[OcrWord] = field(default_factory=list)
+    confidence: float | None = None  # mean word confidence 0..1; None when no word was read
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def version(self, lang: str) -> str:
+        """The engine's version, after checking that it can read `lang`; raises
+        MissingDependencyError with what to install otherwise."""
+        ...
+
+    def read(self, image: np.ndarray, *, lang: str, timeout: float) -> OcrPage:
+        """Words, boxes (in `image` pixels) and confidences of one grey page image.
+
+        Raises MissingDependencyError, OcrTimeoutError, OcrFailedError."""
+        ...
+
+
+class NullEngine:
+    """Reads no text; costs nothing. Lets pipeline tests run every other stage without Tesseract."""
+
+    name = "null"
+
+    def version(self, lang: str) -> str:
+        return "null"
+
+    def read(self, image: np.ndarray, *, lang: str, timeout: float) -> OcrPage:
+        return OcrPage(text="")
+
+
+def engine_named(name: str) -> OcrEngine:
+    """The engine called `name` (one of ENGINE_NAMES); ValueError for any other name."""
+    if name == "tesseract":
+        # Imported here: the seam itself must not need pytesseract (the null engine does not).
+        from ocr.tesseract import TesseractCliEngine
+
+        return TesseractCliEngine()
+    if name == "null":
+        return NullEngine()
+    raise ValueError(f"unknown OCR engine {name!r}; expected one of: {', '.join(ENGINE_NAMES)}")
