@@ -53,8 +53,9 @@ class OcrEngine(Protocol):
         MissingDependencyError with what to install otherwise."""
         ...
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float) -> OcrPage:
-        """Words, boxes (in `image` pixels) and confidences of one grey page image.
+    def read(self, image: np.ndarray, *, lang: str, timeout: float, dpi: int | None = None) -> OcrPage:
+        """Words, boxes (in `image` pixels) and confidences of one grey page image; `dpi` is the
+        image's resolution when known (None: the engine estimates it).
 
         Raises MissingDependencyError, OcrTimeoutError, OcrFailedError."""
         ...
@@ -68,7 +69,7 @@ class NullEngine:
     def version(self, lang: str) -> str:
         return "null"
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float) -> OcrPage:
+    def read(self, image: np.ndarray, *, lang: str, timeout: float, dpi: int | None = None) -> OcrPage:
         return OcrPage(text="")
 
 

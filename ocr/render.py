@@ -7,12 +7,15 @@ Resolution policy for image files (decided here, documented for the lead):
 - no DPI, or an implausible one (72/96 are what screenshots and many phone apps write, whatever the
   real resolution): pixels are left alone and `ocr.preprocess.clean_page` fixes the scale from the
   measured text height instead.
-A scanned PDF page that is one full-page JPEG at the target DPI or above is not rendered: the JPEG is
-decoded at the scanner's resolution (ocr/scan_image.py; ~40 ms instead of ~0.5 s), because the OCR
-stage scales every page to its measured letter height anyway. Every other PDF page is rendered by
-poppler at the target DPI, a scan below it included (poppler's enlargement of the 200-DPI heavy sample
-read better than the clean-up's: CER 1.28% against 1.62%); such a page carries the scan's DPI in
-`info[SCAN_DPI_INFO]`, as does an image file enlarged to the target DPI.
+With `native_scans` (off by default), a scanned PDF page that is one full-page JPEG at the target DPI
+or above is not rendered: the JPEG is decoded at the scanner's resolution (ocr/scan_image.py; ~40 ms
+instead of ~0.5 s). It is off because Tesseract read those pixels differently from poppler's render
+of them: report-2022-h1-vinhlong p2 gave "Vănbản 26.118" instead of "Văn bản 26.118" and a KPI
+value was missed (the eval gate failed). Every other PDF page is rendered by poppler at the target
+DPI, a scan below it included (poppler's enlargement of the 200-DPI heavy sample read better than
+the clean-up's: CER 1.28% against 1.62%); a page enlarged from its scan carries the scan's DPI in
+`info[SCAN_DPI_INFO]`, as does an image file enlarged to the target DPI, so that the OCR stage does
+not reduce it again.
 """
 
 from __future__ import annotations
@@ -73,12 +76,14 @@ def render_pages(path: Path, dpi: int = 300, password: str | None = None) -> Ite
         raise UnsupportedInputError(f"{path}: cannot render '{suffix}' files; expected a PDF or an image")
 
 
-def render_page(path: Path, page: int, dpi: int = 300, password: str | None = None) -> Image.Image:
+def render_page(
+    path: Path, page: int, dpi: int = 300, password: str | None = None, *, native_scans: bool = False
+) -> Image.Image:
     """One page (1-based) of a PDF or image file: lets the pages of one document go to different workers."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return next(_render_pdf(path, dpi, password, only_page=page))
+        return next(_render_pdf(path, dpi, password, only_page=page, native_scans=native_scans))
     if suffix in IMAGE_SUFFIXES:
         return next(_read_image_pages(path, dpi, only_page=page))
     raise UnsupportedInputError(f"{path}: cannot render '{suffix}' files; expected a PDF or an image")
@@ -100,7 +105,7 @@ def _frame_count(path: Path, image: Image.Image) -> int:
 
 
 def _render_pdf(
-    path: Path, dpi: int, password: str | None, only_page: int | None = None
+    path: Path, dpi: int, password: str | None, only_page: int | None = None, native_scans: bool = False
 ) -> Iterator[Image.Image]:
     # Imported here so image-only use does not need poppler's Python bindings loaded.
     from pdf2image import convert_from_path
@@ -121,7 +126,7 @@ def _render_pdf(
     numbers = range(1, info.pages + 1) if only_page is None else [only_page]
     for page_number in numbers:
         scan = None if info.encrypted else embedded_scan(path, page_number)
-        if scan is not None and scan.ppi >= dpi * (1 - _DPI_TOLERANCE):
+        if native_scans and scan is not None and scan.ppi >= dpi * (1 - _DPI_TOLERANCE):
             embedded = _decoded(scan)
             if embedded is not None:
                 _check_pixels(path, page_number, embedded.width, embedded.height)

@@ -44,18 +44,15 @@ _MISSING_LANGUAGE = re.compile(
 
 
 class TesseractCliEngine:
-    """The `tesseract` engine of ocr/engine.py: one Tesseract process per page (pytesseract).
-
-    No resolution is passed: the images it gets are scaled to a measured letter height, not to a DPI,
-    and Tesseract then estimates the resolution from the text itself (see ocr/page_reader.py)."""
+    """The `tesseract` engine of ocr/engine.py: one Tesseract process per page (pytesseract)."""
 
     name = "tesseract"
 
     def version(self, lang: str) -> str:
         return check_tesseract(lang)
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float) -> OcrPage:
-        return ocr_image(image, lang=lang, timeout=timeout, dpi=None)
+    def read(self, image: np.ndarray, *, lang: str, timeout: float, dpi: int | None = None) -> OcrPage:
+        return ocr_image(image, lang=lang, timeout=timeout, dpi=dpi)
 
 
 def ocr_image(

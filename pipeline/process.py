@@ -231,7 +231,9 @@ def ocr_page(
     timer = _Timer()
     t = time.perf_counter()
     try:
-        image = render_page(item.path, page, settings.dpi, settings.password)
+        image = render_page(
+            item.path, page, settings.dpi, settings.password, native_scans=settings.native_scans
+        )
         t = timer.add("render", t)
         scan_dpi = image.info.get(SCAN_DPI_INFO)
         # Table rules stay for read_page, which finds the grid, erases it and reads row by row.
@@ -243,6 +245,7 @@ def ocr_page(
             ocr_engine(settings.engine),
             lang=settings.lang,
             timeout=settings.page_timeout,
+            dpi=settings.dpi,
             letter_height=_reducible_letter_height(cleaned, scan_dpi, settings.dpi),
         )
         timer.add("ocr", t)

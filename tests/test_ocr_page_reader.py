@@ -29,8 +29,9 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT), size)
 
 
-def _small_table_image(scale: float = 1.0) -> np.ndarray:
-    """Text, a 3-row x 2-column ruled table with wrapped cells, text: 1000 x 700 px at 300 DPI."""
+def _small_table_image(scale: float = 1.0, ruled: bool = True) -> np.ndarray:
+    """Text, a 3-row x 2-column ruled table with wrapped cells, text: 1000 x 700 px at 300 DPI
+    (times `scale`); without its rules with `ruled=False`."""
 
     def px(value: float) -> int:
         return round(value * scale)
@@ -40,9 +41,9 @@ def _small_table_image(scale: float = 1.0) -> np.ndarray:
     font = _font(px(38))
     rows = tuple(px(y) for y in (130, 290, 450, 560))
     columns = tuple(px(x) for x in (60, 560, 940))
-    for y in rows:
+    for y in rows if ruled else ():
         draw.line([(columns[0], y), (columns[-1], y)], fill=RULE, width=px(3))
-    for x in columns:
+    for x in columns if ruled else ():
         for upper, lower in itertools.pairwise(rows):
             draw.line([(x, upper), (x, lower)], fill=RULE, width=px(3))
     draw.text((px(60), px(40)), "Bảng tổng hợp kết quả", font=font, fill=INK)
@@ -104,29 +105,35 @@ def test_a_page_without_a_table_at_its_own_size_is_one_plain_ocr_call() -> None:
 
 
 def test_a_reduced_page_reads_the_same_with_word_boxes_in_page_coordinates() -> None:
-    """The page drawn 1.5x as large (letters ~40 px) is read reduced to the target letter height
-    (x0.45): the same text within a stray mark, and every word's box where the same word is on the
+    """A page without rules drawn 1.5x as large (letters ~40 px) is read reduced to the target letter
+    height (x0.45): the same words within a stray mark, each with its box where the word is on the
     page (1.5x its box on the small page)."""
-    small = read_page(_small_table_image(), TesseractCliEngine())
-    large_gray = _small_table_image(scale=1.5)
+    small = read_page(_small_table_image(ruled=False), TesseractCliEngine())
+    large_gray = _small_table_image(scale=1.5, ruled=False)
     large = read_page(large_gray, TesseractCliEngine(), letter_height=40.0)
 
     assert ocr_scale(40.0) == pytest.approx(TARGET_LETTER_HEIGHT / 40.0)
-    assert large.text.split("\n")[:2] == TABLE_LINES[:2]
-    large_cer = cer(large.text, "\n".join(TABLE_LINES))
-    assert large_cer is not None and large_cer < 0.02  # measured: one stray "'" before "Tài"
-    small_boxes = {(w.line, w.text): w for w in small.words}
-    matched = 0
-    for big in large.words:
-        little = small_boxes.get((big.line, big.text))
-        if little is None:
-            continue
-        matched += 1
+    small_texts = {w.text for w in small.words}
+    matched = [big for big in large.words if big.text in small_texts]
+    # Measured: every word but one stray mark ("'Tài" for "Tài"), as at 1x in other layouts.
+    assert len(matched) >= len(small.words) - 1 and len(large.words) == len(small.words)
+    for big in matched:
+        # The same word on the small page ("hợp" is there twice: the one at the same place).
+        little = min(
+            (w for w in small.words if w.text == big.text),
+            key=lambda w: abs(big.left - 1.5 * w.left) + abs(big.top - 1.5 * w.top),
+        )
         # A reduced read's boxes are coarser by the reduction: ~2 reduced px either way.
         assert abs(big.left - 1.5 * little.left) <= 8 and abs(big.top - 1.5 * little.top) <= 8
         assert abs(big.width - 1.5 * little.width) <= 10 and abs(big.height - 1.5 * little.height) <= 10
         assert big.left + big.width <= large_gray.shape[1] and big.top + big.height <= large_gray.shape[0]
-    assert matched >= len(small.words) - 1
+
+
+def test_a_table_page_is_read_at_its_own_size() -> None:
+    large_gray = _small_table_image(scale=1.5)
+    assert read_page(large_gray, TesseractCliEngine(), letter_height=40.0) == read_page(
+        large_gray, TesseractCliEngine()
+    )
 
 
 def test_ocr_scale_only_ever_reduces_and_not_past_its_floor() -> None:
@@ -149,8 +156,7 @@ def test_engines_are_picked_by_name() -> None:
 @pytest.mark.slow
 def test_table_page_of_the_real_report_reads_near_prose_accuracy() -> None:
     """Page 9 of report-2021-q1: appendix table with long wrapped cells; plain OCR reads it column
-    block by block (22% CER). Read as the pipeline reads it (scan taken out of the PDF, cleaned,
-    reduced to the target letter height)."""
+    block by block (22% CER). Read as the pipeline reads it (scan taken out of the PDF, cleaned)."""
     from ocr.preprocess import clean_page, with_options
     from ocr.render import render_page
     from ocr.tables import find_tables
@@ -162,8 +168,7 @@ def test_table_page_of_the_real_report_reads_near_prose_accuracy() -> None:
     truth = GroundTruth.load(truth_path)
     cleaned = clean_page(render_page(REPO / "samples" / truth.input, 9, dpi=300), with_options(rules="never"))
     assert [(t.rows, t.columns) for t in find_tables(cleaned.image)] == [(5, 3)]
-    assert ocr_scale(cleaned.letter_height) < 0.8  # the page is read reduced
     page = read_page(cleaned.image, TesseractCliEngine(), letter_height=cleaned.letter_height)
-    # Measured 0.66% reduced to 18 px (0.60% at full size); 2% leaves a margin.
+    # Measured 0.60% (a table page is read at its own size); 2% leaves a margin.
     page_cer = cer(page.text, truth.pages[8])
     assert page_cer is not None and page_cer < 0.02
