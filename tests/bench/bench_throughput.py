@@ -46,10 +46,10 @@ from pipeline.metrics import ErrorCount, char_errors, sum_errors  # noqa: E402
 from schemas.ground_truth import GroundTruth  # noqa: E402
 
 
-@dataclass
+@dataclass(frozen=True)
 class BenchInput:
     path: Path
-    truth: list[str]  # page texts
+    truth: tuple[str, ...]  # page texts
     kind: str  # "pdf" or "tiff"
 
 
@@ -79,7 +79,7 @@ def kind_inputs(folder: Path, degradation: str, min_pages: int) -> list[BenchInp
             data = source.read_bytes()
             # A PDF ignores bytes after %%EOF; a TIFF those after its last directory.
             target.write_bytes(data + f"\n%bench-copy {copy}\n".encode())
-            inputs.append(BenchInput(target, pages, kind))
+            inputs.append(BenchInput(target, tuple(pages), kind))
         copy += 1
     return inputs
 
