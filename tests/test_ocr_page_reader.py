@@ -172,3 +172,27 @@ def test_table_page_of_the_real_report_reads_near_prose_accuracy() -> None:
     # Measured 0.60% (a table page is read at its own size); 2% leaves a margin.
     page_cer = cer(page.text, truth.pages[8])
     assert page_cer is not None and page_cer < 0.02
+
+
+def test_the_null_engine_runs_every_other_stage_of_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seam as pipeline tests use it: the page is rendered, cleaned and "read" with no Tesseract."""
+    import pytesseract
+
+    from pipeline.discover import InputFile
+    from pipeline.process import process_document
+    from pipeline.settings import RunSettings
+
+    sample = REPO / "samples" / "report-2022-year-soctrang.pdf"
+    if not sample.exists():
+        pytest.skip("sample report-2022-year-soctrang not generated")
+
+    def no_tesseract(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the null engine must not run Tesseract")
+
+    monkeypatch.setattr(pytesseract, "image_to_data", no_tesseract)
+    result = process_document(InputFile(sample, "pdf"), RunSettings(engine="null", jobs=1))
+    assert [page.page for page in result.pages] == [1, 2]
+    assert all(page.text == "" for page in result.pages)
+    assert result.kpis == []
+    assert [(p.code, p.page) for p in result.problems] == [("page.blank", 1), ("page.blank", 2)]
+    assert '"engine": "null"' in result.report.settings
