@@ -13,12 +13,17 @@ rendered by poppler as before. Checked on the page's content stream with pypdf.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 __all__ = ["EmbeddedScan", "embedded_scan"]
 
@@ -48,10 +53,10 @@ def embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
 
 
 def _embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
-    from pypdf import PdfReader
     from pypdf.generic import ContentStream
 
-    reader = PdfReader(path)
+    stat = path.stat()
+    reader = _reader(str(path), stat.st_mtime_ns, stat.st_size)
     if reader.is_encrypted or not 1 <= page_number <= len(reader.pages):
         return None
     page = reader.pages[page_number - 1]
@@ -98,10 +103,8 @@ def _embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
     ppi = width_px / (a / 72.0)
     if not _PLAUSIBLE_PPI[0] <= ppi <= _PLAUSIBLE_PPI[1] or abs(height_px / (d / 72.0) - ppi) > 0.02 * ppi:
         return None
-    data = image.get_data()
-
     def decode() -> Image.Image:
-        decoded = Image.open(io.BytesIO(data))
+        decoded = Image.open(io.BytesIO(image.get_data()))
         if decoded.format != "JPEG" or decoded.size != (width_px, height_px):
             raise ValueError("the embedded image is not the JPEG its dictionary describes")
         # Decoding straight to grey: the JPEG decoder skips the colour conversion of an RGB scan.
@@ -111,6 +114,15 @@ def _embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
         return grey
 
     return EmbeddedScan(ppi=ppi, decode=decode)
+
+
+@functools.lru_cache(maxsize=4)
+def _reader(path: str, mtime_ns: int, size: int) -> PdfReader:
+    """One parse per file version and worker: the pages of a PDF come one call at a time, and parsing
+    the 12-page sample costs ~50 ms."""
+    from pypdf import PdfReader
+
+    return PdfReader(path)
 
 
 def _is_plain_jpeg(image: object) -> bool:
