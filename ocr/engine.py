@@ -1,5 +1,6 @@
-"""The OCR-engine seam: what an engine gives back (`OcrWord`, `OcrPage`), what it must do (`OcrEngine`)
-and the engines there are, picked by name (`engine_named`), as OCRmyPDF's `OcrEngine` plug-ins are.
+"""The OCR-engine seam: what an engine gives back (`OcrWord`, `OcrPage`) and what it must do
+(`OcrEngine`), as OCRmyPDF's `OcrEngine` plug-ins; the pipeline picks one by name
+(pipeline/engines.py, `RunSettings.engine`).
 
 An engine reads one page image (8-bit grey, black text on white) and returns its words with boxes in
 the coordinates of the image it was given; scaling the page for speed and back is `ocr/page_reader.py`'s
@@ -7,8 +8,8 @@ job, so every engine gets the same pixels and the callers always get page coordi
 
 Engines:
 - `tesseract` (default): the Tesseract command line through pytesseract, one process per page
-  (`ocr/tesseract.py`).
-- `null`: reads nothing, instantly; for pipeline tests that are not about OCR.
+  (`ocr/tesseract.py`: `TesseractCliEngine`).
+- `null` (`NullEngine`, here): reads nothing, instantly; for pipeline tests that are not about OCR.
 
 An in-process binding (tesserocr) was measured by issue 11 to save ~3% (a CLI start costs ~0.17 s of a
 3.4 s page) and needs a compiler and libtesseract-dev at install time: not added.
@@ -22,9 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["ENGINE_NAMES", "NullEngine", "OcrEngine", "OcrPage", "OcrWord", "engine_named"]
-
-ENGINE_NAMES = ("tesseract", "null")
+__all__ = ["NullEngine", "OcrEngine", "OcrPage", "OcrWord"]
 
 
 @dataclass(frozen=True)
@@ -71,15 +70,3 @@ class NullEngine:
 
     def read(self, image: np.ndarray, *, lang: str, timeout: float, dpi: int | None = None) -> OcrPage:
         return OcrPage(text="")
-
-
-def engine_named(name: str) -> OcrEngine:
-    """The engine called `name` (one of ENGINE_NAMES); ValueError for any other name."""
-    if name == "tesseract":
-        # Imported here: the seam itself must not need pytesseract (the null engine does not).
-        from ocr.tesseract import TesseractCliEngine
-
-        return TesseractCliEngine()
-    if name == "null":
-        return NullEngine()
-    raise ValueError(f"unknown OCR engine {name!r}; expected one of: {', '.join(ENGINE_NAMES)}")

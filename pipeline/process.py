@@ -39,7 +39,6 @@ from schemas.errors import (
 from schemas.extraction import KpiMatch, ReportMetadata
 
 if TYPE_CHECKING:
-    from ocr.engine import OcrEngine
     from ocr.preprocess import CleanedPage
 
 log = logging.getLogger(__name__)
@@ -208,14 +207,6 @@ def plan_document(item: InputFile, settings: RunSettings, document_id: str | Non
     return plan
 
 
-@functools.cache
-def ocr_engine(name: str) -> OcrEngine:
-    """One engine object per worker process and name (an in-process engine would hold its model)."""
-    from ocr.engine import engine_named
-
-    return engine_named(name)
-
-
 def ocr_page(
     item: InputFile, page: int, settings: RunSettings
 ) -> tuple[PageText | Problem, dict[str, float]]:
@@ -224,6 +215,7 @@ def ocr_page(
     from ocr.preprocess import clean_page, with_options
     from ocr.render import SCAN_DPI_INFO, render_page
     from ocr.threads import single_threaded
+    from pipeline.engines import ocr_engine
 
     single_threaded()  # also on Dask workers, which do not run the local pool's initializer
     if os.environ.get("BAOCAO_TEST_CRASH_PAGE") == f"{item.path.name}:{page}":

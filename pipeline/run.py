@@ -109,10 +109,10 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
                 summary.unsupported += 1
 
         if any(i.kind != "txt" for i in found):
-            from ocr.engine import engine_named
+            from pipeline.engines import ocr_engine
 
             # Fail once, clearly, rather than once per document.
-            engine_named(settings.engine).version(settings.lang)
+            ocr_engine(settings.engine).version(settings.lang)
 
         todo: list[tuple[InputFile, str]] = []
         done_ids = set() if settings.force else writer.done_document_ids()

@@ -24,7 +24,7 @@ class RunSettings:
     page_timeout: float = 180.0
     force: bool = False
     scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:PORT) instead of local processes
-    engine: str = "tesseract"  # the OCR engine (ocr/engine.py ENGINE_NAMES); "null" reads nothing (tests)
+    engine: str = "tesseract"  # OCR engine: pipeline/engines.py ENGINE_NAMES; "null" reads nothing (tests)
     # Decode a scanned PDF page's own JPEG instead of rendering it (ocr/render.py says why it is off).
     native_scans: bool = False
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr.engine import NullEngine, OcrPage, engine_named
+from ocr.engine import NullEngine, OcrPage
 from ocr.page_reader import TARGET_LETTER_HEIGHT, ocr_scale, read_page
 from ocr.tesseract import TesseractCliEngine, ocr_image
 from pipeline.metrics import cer
@@ -145,12 +145,14 @@ def test_ocr_scale_only_ever_reduces_and_not_past_its_floor() -> None:
 
 
 def test_engines_are_picked_by_name() -> None:
-    assert engine_named("tesseract").name == "tesseract"
-    null = engine_named("null")
+    from pipeline.engines import ocr_engine
+
+    assert ocr_engine("tesseract").name == "tesseract"
+    null = ocr_engine("null")
     assert isinstance(null, NullEngine)
     assert null.read(_small_table_image(), lang="vie", timeout=1) == OcrPage(text="")
     with pytest.raises(ValueError, match="unknown OCR engine 'abbyy'"):
-        engine_named("abbyy")
+        ocr_engine("abbyy")
 
 
 @pytest.mark.slow
