@@ -59,6 +59,9 @@ class CleanedPage:
     steps: list[str] = field(default_factory=list)
     skew_degrees: float = 0.0  # counter-clockwise rotation found on the input (and undone)
     quality: dict[str, float] = field(default_factory=dict)
+    # Median letter height on `image` (after any upscale), px; 0 when too few letters to trust it.
+    # ocr/page_reader.py scales the page for OCR from it.
+    letter_height: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,13 @@ def clean_page(image: Image.Image | np.ndarray, options: CleanupOptions = ADAPTI
         if rule_pixels:
             steps.append("remove-rules")
 
-    return CleanedPage(image=np.ascontiguousarray(gray), steps=steps, skew_degrees=skew, quality=quality)
+    return CleanedPage(
+        image=np.ascontiguousarray(gray),
+        steps=steps,
+        skew_degrees=skew,
+        quality=quality,
+        letter_height=letter_height * scale if trusted else 0.0,
+    )
 
 
 def _orientation_fix(gray: np.ndarray, analysis: _PageAnalysis, skew: float, options: CleanupOptions) -> int:

@@ -2,8 +2,9 @@
 
 Tesseract's page segmentation reads a table with wrapped cells column block by column block, which
 separates a KPI value from its label and inflates the character error rate of table pages 20-40x.
-Here the rules are found with OpenCV morphology, erased, the page is read with ONE Tesseract call,
-and the words inside a table are put back into their cells by their box centres, one line per row.
+Here the rules are found with OpenCV morphology and erased; ocr/page_reader.py reads the page with ONE
+OCR call, and rebuild_with_tables puts the words inside a table back into their cells by their box
+centres, one line per row.
 
 Every scanned page comes through find_tables and most have no table, so the grid is looked for in
 passes, each keeping every grid component the next one could find: the result is exactly the
@@ -18,10 +19,10 @@ full-resolution algorithm's on the whole page (which is what runs below 2 Mpx).
    algorithm inside each remaining box plus a margin wider than its morphology reaches, the rule
    morphology only on pass 1's rows and columns.
 On grey paper, where "darker than 255 - 12" is nearly everything, pass 1 runs on the exact ink.
-remove_rules reuses the page-level quantities when ocr_page_with_layout calls both.
+find_and_erase_tables runs both on the same page-level quantities.
 Measured on 24 cleaned sample pages (A4 at 300 DPI, mean of each page's fastest of 5 runs, 2
 shared cores): find_tables takes ~14 ms on a page without a table instead of ~118 ms, ~60 ms on a
-table page instead of ~178 ms; with remove_rules as ocr_page_with_layout runs them, ~70 ms instead
+table page instead of ~178 ms; with remove_rules as find_and_erase_tables runs them, ~70 ms instead
 of ~236 ms.
 """
 
@@ -38,9 +39,9 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from ocr.tesseract import OcrPage, OcrWord, ocr_image
+from ocr.engine import OcrPage, OcrWord
 
-__all__ = ["Cell", "Table", "find_tables", "ocr_page_with_layout", "remove_rules"]
+__all__ = ["Cell", "Table", "find_and_erase_tables", "find_tables", "rebuild_with_tables", "remove_rules"]
 
 # Rule lengths relative to the page: a horizontal rule piece must be longer than a bold "TT" bar or
 # a dash (~W/40 = 62 px on A4 at 300 DPI); a vertical piece longer than the stem of an "l"
@@ -154,29 +155,12 @@ def remove_rules(gray: np.ndarray, tables: list[Table]) -> np.ndarray:
     return _remove_rules(_Page(gray), tables)
 
 
-def ocr_page_with_layout(
-    gray: np.ndarray,
-    lang: str = "vie",
-    timeout: float = 120,
-    dpi: int = 300,
-    *,
-    cell_separator: str = " ",
-) -> OcrPage:
-    """OCR a page, reading ruled tables one row per line ("cell cell cell", empty cells skipped).
-
-    One Tesseract call on the page with its table rules erased. Words outside tables keep
-    Tesseract's line order and paragraph breaks; each table becomes its own paragraph placed among
-    them by its vertical position. `words` holds every word with its page box and new line number.
-    Without a table the result is exactly `ocr_image(gray, lang, timeout, dpi=dpi)`.
-    """
+def find_and_erase_tables(gray: np.ndarray) -> tuple[list[Table], np.ndarray | None]:
+    """find_tables and remove_rules in one go (they share the page-level quantities): the tables and
+    the page with their rules erased, or ([], None) on a page without a table."""
     page = _Page(gray)
     tables = _find_tables(page)
-    erased = _remove_rules(page, tables) if tables else None
-    del page  # its page-size arrays are not needed while Tesseract runs
-    if erased is None:
-        return ocr_image(gray, lang=lang, timeout=timeout, dpi=dpi)
-    result = ocr_image(erased, lang=lang, timeout=timeout, dpi=dpi)
-    return rebuild_with_tables(result, tables, cell_separator=cell_separator)
+    return tables, (_remove_rules(page, tables) if tables else None)
 
 
 @dataclass
@@ -186,8 +170,10 @@ class _OutputLine:
 
 
 def rebuild_with_tables(page: OcrPage, tables: list[Table], cell_separator: str = " ") -> OcrPage:
-    """Re-order an OcrPage of a page with `tables` so each table row is one line (see
-    ocr_page_with_layout). Pure: no Tesseract call."""
+    """Re-order an OcrPage of a page with `tables` so each table row is one line ("cell cell cell",
+    empty cells skipped). Words outside tables keep the engine's line order and paragraph breaks;
+    each table becomes its own paragraph placed among them by its vertical position; every word keeps
+    its page box and gets its new line number. Pure: no OCR call."""
     if not tables or not page.words:
         return page
     paragraph_starts = _paragraph_starts(page.text)
@@ -255,7 +241,7 @@ def _assemble(lines: list[_OutputLine], confidence: float | None, cell_separator
 
 
 def _paragraph_starts(text: str) -> set[int]:
-    """Line numbers (as in OcrWord.line) that ocr_image put after a blank line."""
+    """Line numbers (as in OcrWord.line) that the engine put after a blank line."""
     starts: set[int] = set()
     line_number = -1
     blank_before = False

@@ -17,15 +17,15 @@ import os
 import re
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
 
 import numpy as np
 import pytesseract
 from PIL import Image
 
+from ocr.engine import OcrPage, OcrWord
 from schemas.errors import MissingDependencyError, OcrFailedError, OcrTimeoutError
 
-__all__ = ["OcrPage", "OcrWord", "check_tesseract", "detect_orientation", "ocr_image"]
+__all__ = ["OcrPage", "OcrWord", "TesseractCliEngine", "check_tesseract", "detect_orientation", "ocr_image"]
 
 _INSTALL_HINT = "install it: `apt-get install tesseract-ocr tesseract-ocr-vie`"
 # Tesseract's TSV levels: 1 page, 2 block, 3 paragraph, 4 line, 5 word.
@@ -34,6 +34,8 @@ _WORD_LEVEL = 5
 # text; 0.2 inch is 60 px at 300 DPI.
 _INK_LEVEL = 128
 _MARGIN_INCHES = 0.2
+# Without a resolution, the margin is reckoned as at 300 DPI (a little wider on a reduced page: harmless).
+_MARGIN_DPI = 300
 _OSD_ROTATE = re.compile(r"^Rotate:\s*(\d+)", re.MULTILINE)
 _OSD_CONFIDENCE = re.compile(r"^Orientation confidence:\s*([\d.]+)", re.MULTILINE)
 _MISSING_LANGUAGE = re.compile(
@@ -41,22 +43,16 @@ _MISSING_LANGUAGE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class OcrWord:
-    text: str
-    confidence: float  # 0..1
-    left: int
-    top: int
-    width: int
-    height: int
-    line: int  # running line number on the page, 0-based, in reading order
+class TesseractCliEngine:
+    """The `tesseract` engine of ocr/engine.py: one Tesseract process per page (pytesseract)."""
 
+    name = "tesseract"
 
-@dataclass
-class OcrPage:
-    text: str
-    words: list[OcrWord] = field(default_factory=list)
-    confidence: float | None = None  # mean word confidence 0..1; None when no word was read
+    def version(self, lang: str) -> str:
+        return check_tesseract(lang)
+
+    def read(self, image: np.ndarray, *, lang: str, timeout: float, dpi: int | None = None) -> OcrPage:
+        return ocr_image(image, lang=lang, timeout=timeout, dpi=dpi)
 
 
 def ocr_image(
@@ -64,21 +60,22 @@ def ocr_image(
     lang: str = "vie",
     timeout: float = 120,
     psm: int | None = None,
-    dpi: int = 300,
+    dpi: int | None = 300,
 ) -> OcrPage:
-    """OCR one page image. `dpi` is passed to Tesseract because cleaned arrays carry no DPI tag and
-    Tesseract otherwise guesses 70 DPI, which skews its size-based filtering of noise and diacritics.
+    """OCR one page image. `dpi` is passed to Tesseract when given; with None Tesseract estimates the
+    resolution from the size of the text (what the pipeline does on pages scaled to a letter height).
 
     Raises MissingDependencyError, OcrTimeoutError, OcrFailedError.
     """
     top = 0
     if isinstance(image, np.ndarray) and image.ndim == 2 and image.dtype == np.uint8:
-        rows = _ink_rows(image, margin=round(_MARGIN_INCHES * dpi))
+        rows = _ink_rows(image, margin=round(_MARGIN_INCHES * (dpi or _MARGIN_DPI)))
         if rows is not None:
             top, bottom = rows
             image = image[top:bottom]  # whole rows: still C-contiguous, no copy
     pil_image = _to_pil(image)
-    config = f"--dpi {int(dpi)}" + (f" --psm {int(psm)}" if psm is not None else "")
+    options = ([f"--dpi {int(dpi)}"] if dpi else []) + ([f"--psm {int(psm)}"] if psm is not None else [])
+    config = " ".join(options)
     # Tesseract's OpenMP threads fight the pipeline's worker processes for the same cores; pytesseract
     # passes os.environ to the child, so this is how the limit reaches it.
     os.environ["OMP_THREAD_LIMIT"] = "1"

@@ -40,8 +40,9 @@ from schemas.errors import (
 from schemas.extraction import KpiMatch, ReportMetadata
 
 if TYPE_CHECKING:
-    import numpy as np
     from PIL import Image
+
+    from ocr.preprocess import CleanedPage
 
 log = logging.getLogger(__name__)
 
@@ -251,9 +252,10 @@ def ocr_page(
     item: InputFile, page: int, settings: RunSettings
 ) -> tuple[PageText | Problem, dict[str, float]]:
     """Render, clean up and OCR one page (1-based). Page-level failures come back as a Problem."""
-    from ocr.render import render_page
-    from ocr.tables import ocr_page_with_layout
+    from ocr.page_reader import read_page
+    from ocr.render import SCAN_DPI_INFO, render_page
     from ocr.threads import single_threaded
+    from pipeline.engines import ocr_engine
 
     single_threaded()  # also on Dask workers, which do not run the local pool's initializer
     if os.environ.get("BAOCAO_TEST_CRASH_PAGE") == f"{item.path.name}:{page}":
@@ -261,15 +263,23 @@ def ocr_page(
     timer = _Timer()
     t = time.perf_counter()
     try:
-        image = render_page(item.path, page, settings.dpi, settings.password)
+        image = render_page(
+            item.path, page, settings.dpi, settings.password, native_scans=settings.native_scans
+        )
         t = timer.add("render", t)
+        scan_dpi = image.info.get(SCAN_DPI_INFO)
         cleaned = clean_for_ocr(image)
         del image
         t = timer.add("preprocess", t)
-        result = ocr_page_with_layout(
-            cleaned, lang=settings.lang, timeout=settings.page_timeout, dpi=settings.dpi
+        result = read_page(
+            cleaned.image,
+            ocr_engine(settings.engine),
+            lang=settings.lang,
+            timeout=settings.page_timeout,
+            dpi=settings.dpi,
+            letter_height=_reducible_letter_height(cleaned, scan_dpi, settings.dpi),
         )
-        height, width = cleaned.shape[:2]
+        height, width = cleaned.image.shape[:2]
         timer.add("ocr", t)
     except MissingDependencyError:
         raise
@@ -300,13 +310,22 @@ def ocr_page(
     return text, timer.seconds
 
 
-def clean_for_ocr(image: Image.Image) -> np.ndarray:
-    """The clean-up every OCR'd page gets. Word boxes are in pixels of its result, so `baocao review`
+def clean_for_ocr(image: Image.Image) -> CleanedPage:
+    """The clean-up every OCR'd page gets. Word boxes are in pixels of its image, so `baocao review`
     redoes it to show the page the boxes refer to."""
     from ocr.preprocess import clean_page, with_options
 
-    # Table rules stay for ocr_page_with_layout, which finds the grid, erases it and reads row by row.
-    return clean_page(image, with_options(rules="never")).image
+    # Table rules stay for read_page, which finds the grid, erases it and reads row by row.
+    return clean_page(image, with_options(rules="never"))
+
+
+def _reducible_letter_height(cleaned: CleanedPage, scan_dpi: float | None, dpi: int) -> float:
+    """The letter height read_page may reduce the page from, or 0 (read as it is) for a page that was
+    enlarged from its scan, by the renderer or the clean-up: reducing it again read worse than the
+    enlarged page on the heavy 200-DPI sample (CER 1.66% against 1.28%, tests/bench/ocr-scale.md)."""
+    enlarged_by_render = scan_dpi is not None and scan_dpi < dpi * 0.9
+    enlarged_by_cleanup = any(step.startswith("upscale") for step in cleaned.steps)
+    return 0.0 if enlarged_by_render or enlarged_by_cleanup else cleaned.letter_height
 
 
 def _page_problem(item: InputFile, page: int, code: str, message: str) -> Problem:

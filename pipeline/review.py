@@ -192,7 +192,7 @@ def _render_page_image(source: Path, page: int, kind: str, dpi: int, target: Pat
     from ocr.render import render_page
 
     if kind == "ocr":
-        image = Image.fromarray(clean_for_ocr(render_page(source, page, dpi)))
+        image = Image.fromarray(clean_for_ocr(render_page(source, page, dpi)).image)
     else:
         image = render_page(source, page, _TEXT_LAYER_DPI)
     if image.width > _IMAGE_WIDTH:

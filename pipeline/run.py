@@ -142,9 +142,10 @@ def run_batch(
         summary.seconds = time.perf_counter() - started
         return summary
     if any(i.kind != "txt" for i in found):
-        from ocr.tesseract import check_tesseract
+        from pipeline.engines import ocr_engine
 
-        check_tesseract(settings.lang)  # fail once, clearly, rather than once per document
+        # Fail once, clearly, rather than once per document.
+        ocr_engine(settings.engine).version(settings.lang)
 
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(_dask_client(settings)) if settings.scheduler else None

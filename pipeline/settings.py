@@ -25,6 +25,9 @@ class RunSettings:
     force: bool = False
     scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:PORT) instead of local processes
     connect_timeout: float = 10.0  # seconds to reach the scheduler before giving up
+    engine: str = "tesseract"  # OCR engine: pipeline/engines.py ENGINE_NAMES; "null" reads nothing (tests)
+    # Decode a scanned PDF page's own JPEG instead of rendering it (ocr/render.py says why it is off).
+    native_scans: bool = False
 
     def provenance(self) -> dict[str, object]:
         """The settings that shape the output (no secrets, nothing machine-specific)."""

@@ -1,25 +1,21 @@
-"""Ruled tables: grid detection, rule removal and row-by-row reading (ocr/tables.py).
+"""Ruled tables: grid detection, rule removal and the row-by-row rebuild (ocr/tables.py), without OCR.
 
-The OCR tests run real Tesseract on small rendered images (a few seconds); the sample-scan test is
-marked slow (`pytest -m slow`).
+Reading pages with tables through Tesseract is tested in test_ocr_page_reader.py.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import re
-import unicodedata
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from rapidfuzz.distance import Levenshtein
 
-from ocr.tables import Table, find_tables, ocr_page_with_layout, remove_rules
-from ocr.tesseract import OcrPage, OcrWord, ocr_image
+from ocr.engine import OcrPage, OcrWord
+from ocr.tables import Table, find_and_erase_tables, find_tables, remove_rules
 
 REPO = Path(__file__).resolve().parents[1]
 FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
@@ -193,38 +189,6 @@ def _small_table_image() -> np.ndarray:
     return np.array(image)
 
 
-def test_ocr_page_with_layout_reads_each_table_row_as_one_line() -> None:
-    page = ocr_page_with_layout(_small_table_image())
-
-    assert page.text.split("\n") == [
-        "Bảng tổng hợp kết quả",
-        "",
-        "Chương trình chuyển đổi số Hoàn thành",
-        "Dịch vụ công Đã tích hợp lên Cổng",
-        "Thư điện tử Tài khoản",
-        "",
-        "Nơi nhận: Sở Kế hoạch",
-    ]
-    # Every word keeps its page box and gets the number of the line it is now printed on.
-    lines = page.text.replace("\n\n", "\n").split("\n")
-    for word in page.words:
-        assert word.text in lines[word.line].split()
-    row_words = [w.text for w in page.words if w.line == 1]
-    assert row_words == ["Chương", "trình", "chuyển", "đổi", "số", "Hoàn", "thành"]
-    hoan = next(w for w in page.words if w.text == "Hoàn")
-    assert 560 < hoan.left < 700 and 130 < hoan.top < 290
-
-
-def test_ocr_page_with_layout_can_separate_cells_with_tabs() -> None:
-    page = ocr_page_with_layout(_small_table_image(), cell_separator="\t")
-    assert "Dịch vụ công\tĐã tích hợp lên Cổng" in page.text.split("\n")
-
-
-def test_ocr_page_with_layout_without_a_table_is_plain_ocr() -> None:
-    prose = _prose_page()[:480]
-    assert ocr_page_with_layout(prose) == ocr_image(prose)
-
-
 def test_table_rows_are_placed_among_text_lines_by_height_without_tesseract() -> None:
     """rebuild logic on a hand-made OcrPage: Tesseract read the table column by column."""
     from ocr.tables import rebuild_with_tables
@@ -252,33 +216,6 @@ def test_table_rows_are_placed_among_text_lines_by_height_without_tesseract() ->
     rebuilt = rebuild_with_tables(OcrPage(text=text, words=words, confidence=0.9), [table])
     assert rebuilt.text == "Trên\n\nTT Chỉ\n1 Số văn bản 30\nGhi chú\n\nDưới"
     assert [w.line for w in rebuilt.words] == [0, 1, 1, 2, 2, 2, 2, 2, 3, 3, 4]
-
-
-def _normalised(text: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-
-def _cer(text: str, truth: str) -> float:
-    return Levenshtein.distance(_normalised(text), _normalised(truth)) / max(len(_normalised(truth)), 1)
-
-
-@pytest.mark.slow
-def test_table_page_of_the_real_report_reads_near_prose_accuracy() -> None:
-    from ocr.preprocess import clean_page, with_options
-    from ocr.render import render_page
-
-    sample = REPO / "samples" / "report-2021-q1.pdf"
-    truth_path = REPO / "samples" / "report-2021-q1.truth.json"
-    if not sample.exists() or not truth_path.exists():
-        pytest.skip("sample report-2021-q1 not generated")
-    truth = json.loads(truth_path.read_text(encoding="utf-8"))["pages"][8]
-    # Page 9: appendix table with long wrapped cells; plain OCR reads it column block by block.
-    gray = clean_page(render_page(sample, 9, dpi=300), with_options(rules="never")).image
-    tables: list[Table] = find_tables(gray)
-    assert [(t.rows, t.columns) for t in tables] == [(5, 3)]
-    page = ocr_page_with_layout(gray)
-    # Measured 0.5-0.8% as ocr/preprocess.py evolved (plain ocr_image: 22%); 2% leaves a margin.
-    assert _cer(page.text, truth) < 0.02
 
 
 # find_tables looks at reduced copies of a large page first and runs the full-resolution algorithm
@@ -441,3 +378,11 @@ def test_components_labelled_band_by_band_are_opencv_s() -> None:
             assert sorted(zip(banded[1][1:].tolist(), banded[2][1:].tolist(), strict=True)) == sorted(
                 zip(stats[1:].tolist(), centroids[1:].tolist(), strict=True)
             )
+
+
+def test_find_and_erase_tables_is_find_tables_then_remove_rules() -> None:
+    page = _synthetic_table_page()
+    tables, erased = find_and_erase_tables(page)
+    assert tables == find_tables(page)
+    assert erased is not None and np.array_equal(erased, remove_rules(page, tables))
+    assert find_and_erase_tables(_prose_page()) == ([], None)

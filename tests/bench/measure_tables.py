@@ -5,7 +5,7 @@
 
 For every scanned sample (`samples/*.truth.json` whose input is a PDF or an image) and every page:
   before: clean_page(image) (the pipeline's default, rules erased everywhere) -> ocr_image
-  after:  clean_page(image, rules="never") -> ocr_page_with_layout (finds the tables, erases their
+  after:  clean_page(image, rules="never") -> ocr/page_reader.read_page (finds the tables, erases their
           rules, reads them row by row)
 and prints CER (Levenshtein over whitespace-normalised NFC text / truth length) and the seconds of
 clean-up + OCR of each (the fastest of --repeat alternating runs), the number of tables found,
@@ -28,10 +28,11 @@ from rapidfuzz.distance import Levenshtein
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from ocr.page_reader import read_page  # noqa: E402
 from ocr.preprocess import clean_page, with_options  # noqa: E402
 from ocr.render import IMAGE_SUFFIXES, render_page  # noqa: E402
-from ocr.tables import find_tables, ocr_page_with_layout  # noqa: E402
-from ocr.tesseract import ocr_image  # noqa: E402
+from ocr.tables import find_tables  # noqa: E402
+from ocr.tesseract import TesseractCliEngine, ocr_image  # noqa: E402
 
 _SPACES = re.compile(r"\s+")
 KEEP_RULES = with_options(rules="never")
@@ -58,7 +59,7 @@ def measure_page(job: tuple[str, int, str, int]) -> dict[str, object]:
 
         started = time.perf_counter()
         kept = clean_page(image, KEEP_RULES).image
-        after = ocr_page_with_layout(kept)
+        after = read_page(kept, TesseractCliEngine(), dpi=300)
         seconds_after = min(seconds_after, time.perf_counter() - started)
     return {
         "sample": Path(input_path).stem,
