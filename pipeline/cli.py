@@ -82,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", default="vie", help="Tesseract language (default: %(default)s)")
     run.add_argument("--dpi", type=_dpi, default=300, help="PDF rendering resolution (default: %(default)s)")
     run.add_argument(
+        "--ocr-letter-height",
+        type=float,
+        default=0.0,
+        metavar="PX",
+        help="reduce text pages to letters PX pixels tall before OCR: faster (18: ~1.3x less Tesseract CPU), "
+        "not always as accurate; 0 reads pages at their own size (default)",
+    )
+    run.add_argument(
         "--force-ocr", action="store_true", help="OCR born-digital PDFs too instead of using their text layer"
     )
     run.add_argument(
@@ -206,6 +214,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         scheduler=args.scheduler,
         connect_timeout=args.connect_timeout,
+        ocr_letter_height=args.ocr_letter_height,
     )
     summary = run_batch(args.inputs, args.out, settings, corrections=args.corrections)
     print(format_summary(summary, stage_times=args.verbose))

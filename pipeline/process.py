@@ -278,6 +278,7 @@ def ocr_page(
             timeout=settings.page_timeout,
             dpi=settings.dpi,
             letter_height=_reducible_letter_height(cleaned, scan_dpi, settings.dpi),
+            target_letter_height=settings.ocr_letter_height,
         )
         height, width = cleaned.image.shape[:2]
         timer.add("ocr", t)

@@ -28,6 +28,10 @@ class RunSettings:
     engine: str = "tesseract"  # OCR engine: pipeline/engines.py ENGINE_NAMES; "null" reads nothing (tests)
     # Decode a scanned PDF page's own JPEG instead of rendering it (ocr/render.py says why it is off).
     native_scans: bool = False
+    # Median letter height (px) text pages are reduced to before OCR; 0 reads every page at its own size.
+    # 18 is ~1.3x less Tesseract CPU but moved CER on three of five samples (tests/bench/ocr-scale.md), so
+    # it is a choice for speed, not the default.
+    ocr_letter_height: float = 0.0
 
     def provenance(self) -> dict[str, object]:
         """The settings that shape the output (no secrets, nothing machine-specific)."""

@@ -143,7 +143,7 @@ def ocrmypdf_run(inputs: list[BenchInput], work: Path, jobs: int, lang: str) -> 
 
 
 def baocao_run(
-    inputs: list[BenchInput], out: Path, jobs: int, lang: str, dpi: int
+    inputs: list[BenchInput], out: Path, jobs: int, lang: str, dpi: int, letter_height: float = 0.0
 ) -> tuple[list[str], list[str]]:
     """(raw texts, final texts) of the pages in input order, from a `baocao run` process."""
     subprocess.run(
@@ -160,6 +160,8 @@ def baocao_run(
             lang,
             "--dpi",
             str(dpi),
+            "--ocr-letter-height",
+            str(letter_height),
             "--force",
         ],
         check=False,
@@ -214,7 +216,9 @@ def bench_kind(kind: str, args: argparse.Namespace, work: Path, readers: list[st
                 task: Callable[[], object] = partial(raw_tesseract, inputs, args.jobs, args.lang, args.dpi)
             elif reader == "baocao":
                 out = work / f"out-{kind}-{round_number}"
-                task = partial(baocao_run, inputs, out, args.jobs, args.lang, args.dpi)
+                task = partial(
+                    baocao_run, inputs, out, args.jobs, args.lang, args.dpi, args.ocr_letter_height
+                )
             else:
                 task = partial(ocrmypdf_run, inputs, folder, args.jobs, args.lang)
             wall, cpu, texts = measured(task)
@@ -292,6 +296,9 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=8, help="at least this many pages per kind")
     ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--dpi", type=int, default=300)
+    ap.add_argument(
+        "--ocr-letter-height", type=float, default=0.0, help="baocao run --ocr-letter-height (0: own size)"
+    )
     ap.add_argument("--lang", default="vie")
     ap.add_argument("--kinds", default="clean,mild,heavy")
     ap.add_argument("--txt-docs", type=int, default=1000)
