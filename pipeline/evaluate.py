@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.export import TABLES, read_dataset
+from pipeline.export import TABLES, read_dataset, remove_dataset
 from pipeline.metrics import (
     VALUE_TOLERANCE,
     ErrorCount,
@@ -843,9 +842,7 @@ def write_chart(report: EvalReport, path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------
 def _fresh_dataset_dir(path: Path) -> None:
     """Empty our own dataset folder so that no earlier run's documents are compared (only our files)."""
-    for name in TABLES:
-        (path / f"{name}.parquet").unlink(missing_ok=True)
-    shutil.rmtree(path / "_staging", ignore_errors=True)
+    remove_dataset(path)
 
 
 def run_eval_command(args: Any) -> int:

@@ -1,14 +1,25 @@
-"""Write the four Parquet tables: stable columns and dtypes, schema version in the file metadata,
-atomic replacement, and a staging area so that a killed run keeps every finished document.
+"""Write the Parquet tables: stable columns and dtypes, schema version in the file metadata, a dataset
+that changes in one atomic step, and a staging area so that a killed run keeps every finished document.
 
-Each finished document is first written to ``DIR/_staging/<document_id>/`` (a directory renamed into place
-in one step, so a part is either whole or absent). ``commit`` folds the parts into the four tables, each
-written to a temporary file and renamed over the old one, then removes the parts. A run killed at any
-moment leaves the old tables intact plus whole parts, which the next run folds in.
+Layout of ``DIR``::
+
+    reports.parquet -> _current/reports.parquet      (one relative link per table, made once)
+    _current -> _generations/000042                   (the published generation)
+    _generations/000042/{reports,kpis,...}.parquet    (never modified once published)
+    _staging/<document_id>/{reports,kpis,...}.parquet (finished documents, not yet committed)
+
+Each finished document is first written to ``_staging/<document_id>/`` (a directory renamed into place in
+one step, so a part is either whole or absent). ``commit`` writes every table of the next generation into
+a temporary directory, fsyncs it, renames it to its number, and publishes it by replacing the ``_current``
+link: one rename switches all tables at once. Only then are the staged parts and the older generation
+removed. So a kill, a full disk or any write error at any point leaves the previous generation published
+and untouched, plus whole parts that the next run folds in (a part whose document is already in the
+published generation replaces its rows, so no document is counted twice).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -21,11 +32,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.kill_points import kill_point
 from pipeline.process import DocumentResult
 from schemas import SCHEMA_VERSION, Problem
 from schemas.errors import OutputError
 
 STAGING = "_staging"
+GENERATIONS = "_generations"
+CURRENT = "_current"
+_READ_ATTEMPTS = 20
 
 _str = pa.string()
 _date = pa.date32()
@@ -125,17 +140,52 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_table_atomic(table: pa.Table, dest: Path) -> None:
-    """Write to a temporary file beside ``dest``, fsync it, then rename over ``dest``."""
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+def _write_synced(table: pa.Table, dest: Path) -> None:
+    pq.write_table(table, dest, compression="zstd")
+    with dest.open("rb") as f:
+        os.fsync(f.fileno())
+
+
+def _replace_link(link: Path, target: str) -> None:
+    """Point ``link`` at ``target`` in one step (a new link renamed over the old one)."""
+    if link.is_symlink() and os.readlink(link) == target:
+        return
+    tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex}.tmp")
+    os.symlink(target, tmp)
     try:
-        pq.write_table(table, tmp, compression="zstd")
-        with tmp.open("rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, dest)
+        os.replace(tmp, link)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(dest.parent)
+
+
+def _tree_bytes(path: Path) -> int:
+    if not path.is_dir():
+        return path.stat().st_size if path.exists() else 0
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _megabytes(n: int) -> str:
+    return f"{max(n, 0) / 1e6:.1f} MB"
+
+
+def published_generation(out_dir: Path) -> Path | None:
+    """The directory of the published generation (None: nothing published in this layout yet).
+
+    Resolve it once and read every table from it to get one consistent set while runs write to DIR.
+    """
+    link = out_dir / CURRENT
+    if not link.is_symlink():
+        return None
+    return out_dir / os.readlink(link)
+
+
+def remove_dataset(out_dir: Path) -> None:
+    """Delete the tables, their generations and the staged parts (our files only)."""
+    for name in TABLES:
+        (out_dir / f"{name}.parquet").unlink(missing_ok=True)
+    (out_dir / CURRENT).unlink(missing_ok=True)
+    shutil.rmtree(out_dir / GENERATIONS, ignore_errors=True)
+    shutil.rmtree(out_dir / STAGING, ignore_errors=True)
 
 
 def _lock_output(out_dir: Path) -> int:
@@ -156,19 +206,62 @@ def _lock_output(out_dir: Path) -> int:
 
 
 class DatasetWriter:
-    """The output folder: existing tables, staged documents, and the commit that merges them."""
+    """The output folder: the published tables, staged documents, and the commit that merges them.
+
+    Every write error (a full disk, a read-only or vanished folder) becomes an OutputError whose one line
+    says what to do; what was published before stays as it was.
+    """
 
     def __init__(self, out_dir: Path, provenance: dict[str, object]) -> None:
         self.out_dir = out_dir
         self.staging = out_dir / STAGING
+        self.generations = out_dir / GENERATIONS
         self.provenance = provenance
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = _lock_output(out_dir)
-        self.staging.mkdir(exist_ok=True)
         self.run_problems: list[Problem] = []
-        # Leftovers of a killed run: temporary files and half-staged parts, never visible as data.
+        self._lock = -1
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock_output(out_dir)
+            self.staging.mkdir(exist_ok=True)
+            self._remove_leftovers()
+        except OSError as exc:
+            self.close()
+            raise self._write_error(exc) from None
+
+    def _remove_leftovers(self) -> None:
+        """Temporary files, half-staged parts and unpublished generations of a killed run."""
         for leftover in [*self.out_dir.glob(".*.tmp"), *self.staging.glob(".*.tmp")]:
-            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+        if self.generations.is_dir():
+            current = published_generation(self.out_dir)
+            for generation in self.generations.iterdir():
+                if current is None or generation.name != current.name:
+                    shutil.rmtree(generation, ignore_errors=True)
+
+    def _write_error(self, exc: OSError) -> OutputError:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc):
+            try:
+                free = shutil.disk_usage(self.out_dir).free
+                needed = self._bytes_to_commit()
+            except OSError:
+                free = needed = 0
+            return OutputError(
+                f"no space left on the disk holding {self.out_dir} ({_megabytes(free)} free): writing the "
+                f"dataset needs about {_megabytes(needed)} there; free some space or use an --out on a "
+                "bigger disk, then run the same command again (finished documents are kept)"
+            )
+        return OutputError(
+            f"cannot write to {self.out_dir}: {exc.strerror or exc}; check that the folder exists and is "
+            "writable, then run the same command again (finished documents are kept)"
+        )
+
+    def _bytes_to_commit(self) -> int:
+        """About what the next generation takes on disk: the published tables plus the staged parts."""
+        published = sum(_tree_bytes(self._table_path(name)) for name in TABLES)
+        return published + _tree_bytes(self.staging)
 
     # -- reading what is there -------------------------------------------------------------------
     def close(self) -> None:
@@ -176,8 +269,12 @@ class DatasetWriter:
             os.close(self._lock)
             self._lock = -1
 
+    def _table_path(self, name: str) -> Path:
+        # A folder written before generations existed holds the tables themselves.
+        return (published_generation(self.out_dir) or self.out_dir) / f"{name}.parquet"
+
     def _read(self, name: str) -> pa.Table | None:
-        path = self.out_dir / f"{name}.parquet"
+        path = self._table_path(name)
         if not path.exists():
             return None
         return pq.read_table(path).cast(SCHEMAS[name])
@@ -206,17 +303,19 @@ class DatasetWriter:
         """Write one finished document as a whole part (atomic directory rename)."""
         doc_id = result.report.document_id
         tmp = self.staging / f".{doc_id}.{uuid.uuid4().hex}.tmp"
-        tmp.mkdir()
         try:
+            tmp.mkdir()
             for name, rows in _rows(result).items():
                 pq.write_table(_table(name, rows, self.provenance), tmp / f"{name}.parquet")
+            kill_point("stage.part_written")
             final = self.staging / doc_id
             if final.exists():
                 shutil.rmtree(final)
             os.rename(tmp, final)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise self._write_error(exc) from None
+        kill_point("stage.done")
 
     def add_problem(self, problem: Problem) -> None:
         """A problem that belongs to no document (e.g. an unsupported file met while walking)."""
@@ -224,39 +323,84 @@ class DatasetWriter:
 
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> dict[str, int]:
-        """Fold staged parts and this run's problems into the four tables; returns row counts."""
+        """Fold the staged parts and this run's problems into a new generation and publish it; returns
+        the row counts."""
+        kill_point("commit.started")
         parts = self._parts()
-        new_ids = [p.name for p in parts]
-        run_paths = {p.source_path for p in self.run_problems}
-        counts: dict[str, int] = {}
-        for name in TABLES:
-            pieces: list[pa.Table] = []
-            old = self._read(name)
-            if old is not None:
-                keep = pc.invert(pc.is_in(old.column("document_id"), value_set=pa.array(new_ids, _str)))
-                keep = pc.fill_null(keep, True)
-                if name == "problems" and run_paths:
-                    orphan = pc.and_(
-                        pc.is_null(old.column("document_id")),
-                        pc.is_in(old.column("source_path"), value_set=pa.array(sorted(run_paths))),
-                    )
-                    keep = pc.and_(keep, pc.invert(orphan))
-                pieces.append(old.filter(keep))
-            pieces.extend(pq.read_table(p / f"{name}.parquet").cast(SCHEMAS[name]) for p in parts)
-            if name == "problems" and self.run_problems:
-                rows = [p.model_dump() for p in self.run_problems]
-                pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
-            table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
-            table = _sorted(name, table)
-            write_table_atomic(
-                table.replace_schema_metadata(_metadata(name, self.provenance)),
-                self.out_dir / f"{name}.parquet",
-            )
-            counts[name] = table.num_rows
+        try:
+            generation, counts = self._write_generation(parts)
+            self._publish(generation)
+        except OSError as exc:
+            raise self._write_error(exc) from None
+        kill_point("commit.published")
         for p in parts:
             shutil.rmtree(p, ignore_errors=True)
+            kill_point("commit.between_part_removals")
         self.run_problems.clear()
         return counts
+
+    def _merged_table(self, name: str, parts: list[Path]) -> pa.Table:
+        new_ids = [p.name for p in parts]
+        run_paths = {p.source_path for p in self.run_problems}
+        pieces: list[pa.Table] = []
+        old = self._read(name)
+        if old is not None:
+            keep = pc.invert(pc.is_in(old.column("document_id"), value_set=pa.array(new_ids, _str)))
+            keep = pc.fill_null(keep, True)
+            if name == "problems" and run_paths:
+                orphan = pc.and_(
+                    pc.is_null(old.column("document_id")),
+                    pc.is_in(old.column("source_path"), value_set=pa.array(sorted(run_paths))),
+                )
+                keep = pc.and_(keep, pc.invert(orphan))
+            pieces.append(old.filter(keep))
+        pieces.extend(pq.read_table(p / f"{name}.parquet").cast(SCHEMAS[name]) for p in parts)
+        if name == "problems" and self.run_problems:
+            rows = [p.model_dump() for p in self.run_problems]
+            pieces.append(pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
+        table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
+        return _sorted(name, table)
+
+    def _write_generation(self, parts: list[Path]) -> tuple[Path, dict[str, int]]:
+        """Write every table of the next generation; nothing of it is visible to readers yet."""
+        current = published_generation(self.out_dir)
+        number = int(current.name) + 1 if current is not None else 1
+        self.generations.mkdir(exist_ok=True)
+        tmp = self.generations / f".{number:06d}.{uuid.uuid4().hex}.tmp"
+        tmp.mkdir()
+        try:
+            counts: dict[str, int] = {}
+            for i, name in enumerate(TABLES):
+                if i:
+                    kill_point("commit.between_tables")
+                table = self._merged_table(name, parts)
+                metadata = {**_metadata(name, self.provenance), b"baocao.generation": str(number).encode()}
+                _write_synced(table.replace_schema_metadata(metadata), tmp / f"{name}.parquet")
+                counts[name] = table.num_rows
+            _fsync_dir(tmp)
+            final = self.generations / f"{number:06d}"
+            if final.exists():  # an unpublished leftover
+                shutil.rmtree(final)
+            os.rename(tmp, final)
+            _fsync_dir(self.generations)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        kill_point("commit.generation_written")
+        return final, counts
+
+    def _publish(self, generation: Path) -> None:
+        """Switch readers to ``generation`` with one rename, then drop the generations before it."""
+        _replace_link(self.out_dir / CURRENT, f"{GENERATIONS}/{generation.name}")
+        # Made once per folder (or when a table is added); from then on every table follows _current.
+        for i, name in enumerate(TABLES):
+            if i:
+                kill_point("commit.between_links")
+            _replace_link(self.out_dir / f"{name}.parquet", f"{CURRENT}/{name}.parquet")
+        _fsync_dir(self.out_dir)
+        for old in self.generations.iterdir():
+            if old.name != generation.name:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _sorted(name: str, table: pa.Table) -> pa.Table:
@@ -272,5 +416,17 @@ def _sorted(name: str, table: pa.Table) -> pa.Table:
 
 
 def read_dataset(out_dir: Path, names: Iterable[str] = TABLES) -> dict[str, pa.Table]:
-    """The four tables as written (for eval and tests)."""
-    return {n: pq.read_table(out_dir / f"{n}.parquet") for n in names}
+    """The tables of one generation, even while a run commits to ``out_dir``.
+
+    The published generation is resolved once and every table read from it; if a later commit removed it
+    meanwhile (only the newest is kept), the read starts again from the new one.
+    """
+    names = list(names)
+    for _attempt in range(_READ_ATTEMPTS):
+        base = published_generation(out_dir) or out_dir
+        try:
+            return {n: pq.read_table(base / f"{n}.parquet") for n in names}
+        except FileNotFoundError:
+            if base == out_dir:
+                raise
+    raise OutputError(f"{out_dir} changed {_READ_ATTEMPTS} times while being read: read it again")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.export import SCHEMAS, STAGING, DatasetWriter
+from pipeline.export import CURRENT, GENERATIONS, SCHEMAS, STAGING, DatasetWriter
 from pipeline.run import run_batch
 from pipeline.settings import RunSettings
 from schemas import SCHEMA_VERSION
@@ -36,9 +37,15 @@ def test_tables_have_the_documented_schema_and_version(out: Path) -> None:
 
 def test_no_temporary_or_staged_files_remain(out: Path) -> None:
     assert sorted(p.name for p in out.iterdir() if p.name != ".lock") == sorted(
-        [*(f"{n}.parquet" for n in SCHEMAS), STAGING]
+        [*(f"{n}.parquet" for n in SCHEMAS), STAGING, GENERATIONS, CURRENT]
     )
     assert list((out / STAGING).iterdir()) == []
+    # One published generation, which every table link reads through.
+    assert [p.name for p in (out / GENERATIONS).iterdir()] == ["000001"]
+    assert os.readlink(out / CURRENT) == f"{GENERATIONS}/000001"
+    for name in SCHEMAS:
+        assert os.readlink(out / f"{name}.parquet") == f"{CURRENT}/{name}.parquet"
+        assert (out / GENERATIONS / "000001" / f"{name}.parquet").is_file()
 
 
 def test_staged_parts_of_a_killed_run_are_folded_in_next_time(out: Path, tmp_path: Path) -> None:
