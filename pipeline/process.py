@@ -34,6 +34,7 @@ from schemas.errors import (
     InputError,
     MislabelledInputError,
     MissingDependencyError,
+    TextTooLargeError,
 )
 from schemas.extraction import KpiMatch, ReportMetadata
 
@@ -125,6 +126,13 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _read_txt(item: InputFile, settings: RunSettings, timer: _Timer) -> Iterator[PageText]:
+    size = item.path.stat().st_size
+    if size > settings.max_text_bytes:
+        raise TextTooLargeError(
+            f"the text file is {size / 1e6:.0f} MB, over the {settings.max_text_bytes / 1e6:.0f} MB limit "
+            "for .txt inputs: split it into one file per report, or raise BAOCAO_MAX_TEXT_BYTES if the "
+            "machine has the memory (about 30 times the file size per worker)"
+        )
     text, _encoding = decode_vietnamese_text(item.path.read_bytes())
     for i, page in enumerate(split_pages(text), start=1):
         yield PageText(page=i, raw_text=page, text=page, source=TextSource.TXT)
