@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +15,18 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pipeline.discover import InputFile, discover_inputs
 from pipeline.export import DatasetWriter
-from pipeline.process import DocumentResult, file_sha256, pipeline_version, process_document
-from pipeline.scheduler import schedule
+from pipeline.kill_points import kill_point
+from pipeline.page_checkpoints import PageCheckpoints
+from pipeline.process import DocumentResult, file_sha256, pipeline_version
+from pipeline.scheduler import InlineExecutor, PageProgress, schedule
 from pipeline.settings import RunSettings
 from schemas import Problem, Severity
 from schemas.errors import EmptyInputError, ExitCode
 
 log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_FILES = 10_000  # a progress line per this many files found or checked
+PROGRESS_EVERY_SECONDS = 5.0  # at most one page-progress line this often without a progress bar
 
 
 @dataclass
@@ -47,6 +52,7 @@ class RunSummary:
     # process's.
     stage_seconds: dict[str, float] = field(default_factory=dict)
     pages: int = 0
+    pages_resumed: int = 0  # OCR'd pages taken from the checkpoints of an earlier, killed run
 
     @property
     def exit_code(self) -> int:
@@ -61,25 +67,27 @@ def _worker_init() -> None:
 
 
 def _results(
-    todo: list[tuple[InputFile, str]], settings: RunSettings, on_page: Callable[[], None]
+    todo: list[tuple[InputFile, str]],
+    settings: RunSettings,
+    on_page: PageProgress,
+    checkpoints: PageCheckpoints,
 ) -> Iterator[DocumentResult]:
     if settings.scheduler:
         from distributed import Client
 
         with Client(settings.scheduler) as client:
             workers = max(1, sum(client.nthreads().values()))
-            yield from schedule(todo, settings, client.get_executor, workers * 2, on_page)
+            yield from schedule(todo, settings, client.get_executor, workers * 2, on_page, checkpoints)
         return
     if settings.jobs <= 1:
         _worker_init()
-        for item, doc_id in todo:
-            yield process_document(item, settings, doc_id)
+        yield from schedule(todo, settings, InlineExecutor, 1, on_page, checkpoints)
         return
 
     def make_executor() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init)
 
-    yield from schedule(todo, settings, make_executor, settings.jobs * 2, on_page)
+    yield from schedule(todo, settings, make_executor, settings.jobs * 2, on_page, checkpoints)
 
 
 def _period(result: DocumentResult) -> str:
@@ -113,30 +121,9 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
 
             check_tesseract(settings.lang)  # fail once, clearly, rather than once per document
 
-        todo: list[tuple[InputFile, str]] = []
-        done_ids = set() if settings.force else writer.done_document_ids()
-        first_path: dict[str, Path] = {}
-        for item in found:
-            try:
-                empty = item.path.stat().st_size == 0
-                doc_id = "" if empty else file_sha256(item.path)
-            except OSError:
-                todo.append((item, ""))  # planning reports the read error
-                continue
-            if empty:
-                # All empty files share one hash: report each here rather than as one "document".
-                writer.add_problem(_empty_file_problem(item.path))
-                summary.failed_inputs += 1
-                continue
-            if doc_id in first_path:
-                writer.add_problem(_duplicate_problem(item.path, first_path[doc_id]))
-                summary.skipped_already_done += 1
-                continue
-            first_path[doc_id] = item.path
-            if doc_id in done_ids:
-                summary.skipped_already_done += 1
-                continue
-            todo.append((item, doc_id))
+        todo = _select_todo(found, writer, settings, summary)
+        kill_point("run.discovered")
+        checkpoints = PageCheckpoints(writer.staging, settings)
 
         show_bar = sys.stderr.isatty()
         with (
@@ -144,59 +131,102 @@ def run_batch(inputs: list[Path], out_dir: Path, settings: RunSettings) -> RunSu
             tqdm(total=len(todo), unit="doc", disable=not show_bar, dynamic_ncols=True) as bar,
         ):
             ocr_pages = 0
-            bar_start = time.perf_counter()
+            bar_start = last_line = time.perf_counter()
 
-            def page_done() -> None:
-                nonlocal ocr_pages
+            def page_done(path: str, done: int, total: int) -> None:
+                nonlocal ocr_pages, last_line
                 ocr_pages += 1
-                rate = ocr_pages / max(time.perf_counter() - bar_start, 1e-9)
+                now = time.perf_counter()
+                rate = ocr_pages / max(now - bar_start, 1e-9)
                 bar.set_postfix_str(f"{ocr_pages} pages OCR'd, {rate:.2f} pages/s", refresh=False)
-
-            for n, result in enumerate(_results(todo, settings, page_done), start=1):
-                t = time.perf_counter()
-                writer.stage(result)
-                _add_seconds(summary, "export", t)
-                r = result.report
-                path = r.source_path
-                errors = sum(p.severity == Severity.ERROR for p in result.problems)
-                warnings = len(result.problems) - errors
-                summary.documents.append(
-                    DocumentLine(
-                        path,
-                        str(r.status),
-                        r.pages,
-                        len(result.kpis),
-                        errors,
-                        warnings,
-                        _period(result),
-                    )
-                )
-                summary.pages += r.pages
-                for stage, sec in result.seconds.items():
-                    summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + sec
-                if result.failed:
-                    summary.failed_inputs += 1
-                    for p in result.problems:
-                        if p.severity == Severity.ERROR:
-                            log.error("%s: %s", path, p.message)
-                bar.update(1)
                 if not show_bar:
-                    log.info(
-                        "[%d/%d] %s: %s, %d pages, %d KPIs",
-                        n,
-                        len(todo),
-                        path,
-                        r.status,
-                        r.pages,
-                        len(result.kpis),
-                    )
+                    # Every page at -v; otherwise a line every few seconds, so a long scan shows progress.
+                    due = now - last_line >= PROGRESS_EVERY_SECONDS
+                    last_line = now if due else last_line
+                    log.log(logging.INFO if due else logging.DEBUG, "%s: page %d/%d", path, done, total)
+
+            results = _results(todo, settings, page_done, checkpoints)
+            try:
+                for n, result in enumerate(results, start=1):
+                    t = time.perf_counter()
+                    writer.stage(result)
+                    checkpoints.discard(result.report.document_id)
+                    _add_seconds(summary, "export", t)
+                    _add_document(summary, result)
+                    bar.update(1)
+                    if not show_bar:
+                        r = result.report
+                        log.info(
+                            "[%d/%d] %s: %s, %d pages, %d KPIs",
+                            n,
+                            len(todo),
+                            r.source_path,
+                            r.status,
+                            r.pages,
+                            len(result.kpis),
+                        )
+            finally:
+                results.close()  # stops the workers now when staging failed (e.g. a full disk)
+        summary.pages_resumed = checkpoints.resumed
         t = time.perf_counter()
         summary.rows = writer.commit()
+        checkpoints.clear()
         _add_seconds(summary, "export", t)
     finally:
         writer.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _select_todo(
+    found: list[InputFile], writer: DatasetWriter, settings: RunSettings, summary: RunSummary
+) -> list[tuple[InputFile, str]]:
+    """Hash every input (streamed, one file at a time) and keep those not yet in the output."""
+    todo: list[tuple[InputFile, str]] = []
+    done_ids = set() if settings.force else writer.done_document_ids()
+    first_path: dict[str, Path] = {}
+    for checked, item in enumerate(found, start=1):
+        if checked % PROGRESS_EVERY_FILES == 0:
+            log.info("checking inputs against %s: %d/%d", writer.out_dir, checked, len(found))
+        try:
+            empty = item.path.stat().st_size == 0
+            doc_id = "" if empty else file_sha256(item.path)
+        except OSError:
+            todo.append((item, ""))  # planning reports the read error
+            continue
+        if empty:
+            # All empty files share one hash: report each here rather than as one "document".
+            writer.add_problem(_empty_file_problem(item.path))
+            summary.failed_inputs += 1
+            continue
+        if doc_id in first_path:
+            writer.add_problem(_duplicate_problem(item.path, first_path[doc_id]))
+            summary.skipped_already_done += 1
+            continue
+        first_path[doc_id] = item.path
+        if doc_id in done_ids:
+            summary.skipped_already_done += 1
+            continue
+        todo.append((item, doc_id))
+    return todo
+
+
+def _add_document(summary: RunSummary, result: DocumentResult) -> None:
+    r = result.report
+    errors = sum(p.severity == Severity.ERROR for p in result.problems)
+    warnings = len(result.problems) - errors
+    line = DocumentLine(
+        r.source_path, str(r.status), r.pages, len(result.kpis), errors, warnings, _period(result)
+    )
+    summary.documents.append(line)
+    summary.pages += r.pages
+    for stage, sec in result.seconds.items():
+        summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + sec
+    if result.failed:
+        summary.failed_inputs += 1
+        for p in result.problems:
+            if p.severity == Severity.ERROR:
+                log.error("%s: %s", r.source_path, p.message)
 
 
 def _add_seconds(summary: RunSummary, stage: str, since: float) -> None:
@@ -237,6 +267,8 @@ def format_summary(summary: RunSummary) -> str:
         f"{summary.failed_inputs} failed, {summary.unsupported} unsupported skipped; "
         f"{summary.pages} pages in {summary.seconds:.1f} s"
     )
+    if summary.pages_resumed:
+        lines.append(f"{summary.pages_resumed} pages were taken from the checkpoints of an interrupted run")
     if summary.rows:
         lines.append("rows now in the dataset: " + ", ".join(f"{k} {v}" for k, v in summary.rows.items()))
     return "\n".join(lines)
