@@ -146,16 +146,17 @@ def _write_synced(table: pa.Table, dest: Path) -> None:
         os.fsync(f.fileno())
 
 
-def _replace_link(link: Path, target: str) -> None:
-    """Point ``link`` at ``target`` in one step (a new link renamed over the old one)."""
+def _replace_link(link: Path, target: str) -> bool:
+    """Point ``link`` at ``target`` in one step (a new link renamed over the old one); False: it did."""
     if link.is_symlink() and os.readlink(link) == target:
-        return
+        return False
     tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex}.tmp")
     os.symlink(target, tmp)
     try:
         os.replace(tmp, link)
     finally:
         tmp.unlink(missing_ok=True)
+    return True
 
 
 def _tree_bytes(path: Path) -> int:
@@ -393,10 +394,11 @@ class DatasetWriter:
         """Switch readers to ``generation`` with one rename, then drop the generations before it."""
         _replace_link(self.out_dir / CURRENT, f"{GENERATIONS}/{generation.name}")
         # Made once per folder (or when a table is added); from then on every table follows _current.
-        for i, name in enumerate(TABLES):
-            if i:
+        changed = False
+        for name in TABLES:
+            if changed:
                 kill_point("commit.between_links")
-            _replace_link(self.out_dir / f"{name}.parquet", f"{CURRENT}/{name}.parquet")
+            changed = _replace_link(self.out_dir / f"{name}.parquet", f"{CURRENT}/{name}.parquet") or changed
         _fsync_dir(self.out_dir)
         for old in self.generations.iterdir():
             if old.name != generation.name:

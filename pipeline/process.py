@@ -24,6 +24,7 @@ from parsers.checks import check_consistency
 from parsers.kpis import extract_kpis
 from parsers.metadata import parse_metadata
 from pipeline.discover import InputFile, sniff_kind
+from pipeline.kill_points import kill_point
 from pipeline.legacy_text import decode_vietnamese_text
 from pipeline.settings import RunSettings
 from pipeline.textfile import split_pages
@@ -227,6 +228,7 @@ def ocr_page(
     t = time.perf_counter()
     try:
         image = render_page(item.path, page, settings.dpi, settings.password)
+        kill_point("page.rendered")
         t = timer.add("render", t)
         # Table rules stay for ocr_page_with_layout, which finds the grid, erases it and reads row by row.
         cleaned = clean_page(image, with_options(rules="never"))
