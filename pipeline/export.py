@@ -260,9 +260,10 @@ class DatasetWriter:
         )
 
     def _bytes_to_commit(self) -> int:
-        """About what the next generation takes on disk: the published tables plus the staged parts."""
+        """About what the next generation takes on disk: the published tables plus the staged parts (at
+        least 1 MB: the parts of the documents still to come are not known yet)."""
         published = sum(_tree_bytes(self._table_path(name)) for name in TABLES)
-        return published + _tree_bytes(self.staging)
+        return max(published + _tree_bytes(self.staging), 1_000_000)
 
     # -- reading what is there -------------------------------------------------------------------
     def close(self) -> None:

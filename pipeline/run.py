@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_FILES = 10_000  # a progress line per this many files found or checked
 PROGRESS_EVERY_SECONDS = 5.0  # at most one page-progress line this often without a progress bar
+PARENT_CHECK_SECONDS = 0.5
 
 
 @dataclass
@@ -66,6 +69,25 @@ def _worker_init() -> None:
     single_threaded()
 
 
+def _pool_worker_init() -> None:
+    _worker_init()
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """A run killed with SIGKILL cannot stop its worker processes, which would then wait for work forever,
+    holding their memory and the run's stdout and stderr (a caller waiting for those to close hangs).
+    Each worker watches its parent and exits once it is gone."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="baocao-parent-watch", daemon=True).start()
+
+
 def _results(
     todo: list[tuple[InputFile, str]],
     settings: RunSettings,
@@ -85,7 +107,7 @@ def _results(
         return
 
     def make_executor() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init)
+        return ProcessPoolExecutor(max_workers=settings.jobs, initializer=_pool_worker_init)
 
     yield from schedule(todo, settings, make_executor, settings.jobs * 2, on_page, checkpoints)
 

@@ -68,21 +68,17 @@ def committed(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _run_cli(inputs: Path, out: Path, env: dict[str, str], jobs: int = 1) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline.cli",
-        "-v",
-        "run",
-        str(inputs),
-        "--out",
-        str(out),
-        "--jobs",
-        str(jobs),
-    ]
+def _run_cli(
+    inputs: Path, out: Path, env: dict[str, str], jobs: int = 1, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "pipeline.cli", "-v", "run", str(inputs), "--out", str(out)]
     return subprocess.run(
-        cmd, env={**os.environ, **env}, capture_output=True, text=True, timeout=300, check=False
+        [*cmd, "--jobs", str(jobs)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -202,3 +198,23 @@ def test_dask_worker_killed_mid_page_is_replaced_and_the_run_completes(
     assert summary.exit_code == 0
     _check_complete(out)
     assert set(TABLES) <= {p.name.removesuffix(".parquet") for p in out.glob("*.parquet")}
+
+
+def test_workers_of_a_killed_run_exit_with_it(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # subprocess.run returns once the run's stdout and stderr are closed: by the run and by its workers,
+    # which inherited them; a worker left waiting for work would hold them open (and its memory) forever.
+    killed = _run_cli(inputs, out, {"BAOCAO_TEST_KILL_AT": "stage.done#2"}, jobs=2, timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    assert _processes_mentioning(str(out)) == []
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and text.encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue  # it ended meanwhile
+    return found
