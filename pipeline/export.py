@@ -184,6 +184,9 @@ def remove_dataset(out_dir: Path) -> None:
     """Delete the tables, their generations and the staged parts (our files only)."""
     for name in TABLES:
         (out_dir / f"{name}.parquet").unlink(missing_ok=True)
+    for link in out_dir.glob("*.parquet"):  # links to tables of other kinds (all go through _current)
+        if link.is_symlink() and os.readlink(link).startswith(f"{CURRENT}/"):
+            link.unlink()
     (out_dir / CURRENT).unlink(missing_ok=True)
     shutil.rmtree(out_dir / GENERATIONS, ignore_errors=True)
     shutil.rmtree(out_dir / STAGING, ignore_errors=True)
@@ -330,8 +333,10 @@ class DatasetWriter:
         kill_point("commit.started")
         parts = self._parts()
         try:
-            generation, counts = self._write_generation(parts)
-            self._publish(generation)
+            # Every table of the generation, whatever builds it: the publishing below is generic.
+            tables = {name: self._merged_table(name, parts) for name in TABLES}
+            generation = self._write_generation(tables)
+            self._publish(generation, list(tables))
         except OSError as exc:
             raise self._write_error(exc) from None
         kill_point("commit.published")
@@ -339,7 +344,7 @@ class DatasetWriter:
             shutil.rmtree(p, ignore_errors=True)
             kill_point("commit.between_part_removals")
         self.run_problems.clear()
-        return counts
+        return {name: table.num_rows for name, table in tables.items()}
 
     def _merged_table(self, name: str, parts: list[Path]) -> pa.Table:
         new_ids = [p.name for p in parts]
@@ -363,7 +368,7 @@ class DatasetWriter:
         table = pa.concat_tables(pieces) if pieces else SCHEMAS[name].empty_table()
         return _sorted(name, table)
 
-    def _write_generation(self, parts: list[Path]) -> tuple[Path, dict[str, int]]:
+    def _write_generation(self, tables: dict[str, pa.Table]) -> Path:
         """Write every table of the next generation; nothing of it is visible to readers yet."""
         current = published_generation(self.out_dir)
         number = int(current.name) + 1 if current is not None else 1
@@ -371,14 +376,11 @@ class DatasetWriter:
         tmp = self.generations / f".{number:06d}.{uuid.uuid4().hex}.tmp"
         tmp.mkdir()
         try:
-            counts: dict[str, int] = {}
-            for i, name in enumerate(TABLES):
+            for i, (name, table) in enumerate(tables.items()):
                 if i:
                     kill_point("commit.between_tables")
-                table = self._merged_table(name, parts)
                 metadata = {**_metadata(name, self.provenance), b"baocao.generation": str(number).encode()}
                 _write_synced(table.replace_schema_metadata(metadata), tmp / f"{name}.parquet")
-                counts[name] = table.num_rows
             _fsync_dir(tmp)
             final = self.generations / f"{number:06d}"
             if final.exists():  # an unpublished leftover
@@ -389,14 +391,14 @@ class DatasetWriter:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         kill_point("commit.generation_written")
-        return final, counts
+        return final
 
-    def _publish(self, generation: Path) -> None:
+    def _publish(self, generation: Path, names: list[str]) -> None:
         """Switch readers to ``generation`` with one rename, then drop the generations before it."""
         _replace_link(self.out_dir / CURRENT, f"{GENERATIONS}/{generation.name}")
         # Made once per folder (or when a table is added); from then on every table follows _current.
         changed = False
-        for name in TABLES:
+        for name in names:
             if changed:
                 kill_point("commit.between_links")
             changed = _replace_link(self.out_dir / f"{name}.parquet", f"{CURRENT}/{name}.parquet") or changed
@@ -418,18 +420,26 @@ def _sorted(name: str, table: pa.Table) -> pa.Table:
     return table.sort_by([(k, "ascending") for k in keys])
 
 
-def read_dataset(out_dir: Path, names: Iterable[str] = TABLES) -> dict[str, pa.Table]:
-    """The tables of one generation, even while a run commits to ``out_dir``.
+def read_dataset(out_dir: Path, names: Iterable[str] | None = None) -> dict[str, pa.Table]:
+    """The tables of one generation (by default all it has), even while a run commits to ``out_dir``.
 
     The published generation is resolved once and every table read from it; if a later commit removed it
     meanwhile (only the newest is kept), the read starts again from the new one.
     """
-    names = list(names)
     for _attempt in range(_READ_ATTEMPTS):
         base = published_generation(out_dir) or out_dir
+        wanted = list(names) if names is not None else _table_names(base)
         try:
-            return {n: pq.read_table(base / f"{n}.parquet") for n in names}
+            return {n: pq.read_table(base / f"{n}.parquet") for n in wanted}
         except FileNotFoundError:
             if base == out_dir:
                 raise
     raise OutputError(f"{out_dir} changed {_READ_ATTEMPTS} times while being read: read it again")
+
+
+def _table_names(base: Path) -> list[str]:
+    try:
+        found = sorted(p.stem for p in base.glob("*.parquet") if not p.name.startswith("."))
+    except OSError:
+        found = []
+    return found or list(TABLES)
