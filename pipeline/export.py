@@ -151,7 +151,15 @@ def _replace_link(link: Path, target: str) -> bool:
     if link.is_symlink() and os.readlink(link) == target:
         return False
     tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex}.tmp")
-    os.symlink(target, tmp)
+    try:
+        os.symlink(target, tmp)
+    except OSError as exc:
+        if exc.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS):
+            raise OutputError(
+                f"{link.parent} is on a filesystem without symbolic links (FAT/exFAT, some network shares), "
+                "which baocao needs to switch all tables at once: use an --out on a Linux filesystem"
+            ) from None
+        raise
     try:
         os.replace(tmp, link)
     finally:
