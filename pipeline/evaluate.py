@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.eval_chart import ChartSample, write_chart
-from pipeline.export import read_dataset
+from pipeline.export import read_dataset, remove_dataset
 from pipeline.metrics import (
     VALUE_TOLERANCE,
     ErrorCount,
@@ -39,7 +38,7 @@ from pipeline.metrics import (
     syllable_score,
     word_errors,
 )
-from pipeline.tables import OUTPUT_FILES, TABLES
+from pipeline.tables import TABLES
 from pipeline.wording_eval import format_markdown as format_wordings
 from pipeline.wording_eval import score_corpus
 from schemas.errors import BaocaoError, InputError, OutputError
@@ -812,13 +811,11 @@ def chart_samples(report: EvalReport, baseline: dict[str, Any] | None) -> list[C
 def _fresh_dataset_dir(path: Path) -> None:
     """Empty our own dataset folder so that no earlier run's documents are compared (only our files)."""
     try:
-        for name in OUTPUT_FILES:
-            (path / f"{name}.parquet").unlink(missing_ok=True)
+        remove_dataset(path)
     except OSError as exc:
         raise OutputError(
             f"cannot write the eval to {path.parent}: {exc.strerror}; choose another --out"
         ) from None
-    shutil.rmtree(path / "_staging", ignore_errors=True)
 
 
 def _gate(

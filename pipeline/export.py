@@ -1,14 +1,26 @@
-"""Write the four Parquet tables and the KPI panel: stable columns and dtypes, schema version in the file
-metadata, atomic replacement, and a staging area so that a killed run keeps every finished document.
+"""Write the Parquet tables (the four built from documents and the KPI panel derived from them): stable
+columns and dtypes, schema version in the file metadata, a dataset that changes in one atomic step, and a
+staging area so that a killed run keeps every finished document.
 
-Each finished document is first written to ``DIR/_staging/<document_id>/`` (a directory renamed into place
-in one step, so a part is either whole or absent). ``commit`` folds the parts into the four tables, each
-written to a temporary file and renamed over the old one, then removes the parts. A run killed at any
-moment leaves the old tables intact plus whole parts, which the next run folds in.
+Layout of ``DIR``::
+
+    reports.parquet -> _current/reports.parquet      (one relative link per table, made once)
+    _current -> _generations/000042                   (the published generation)
+    _generations/000042/{reports,kpis,...}.parquet    (never modified once published)
+    _staging/<document_id>/{reports,kpis,...}.parquet (finished documents, not yet committed)
+
+Each finished document is first written to ``_staging/<document_id>/`` (a directory renamed into place in
+one step, so a part is either whole or absent). ``commit`` writes every table of the next generation into
+a temporary directory, fsyncs it, renames it to its number, and publishes it by replacing the ``_current``
+link: one rename switches all tables at once. Only then are the staged parts and the older generation
+removed. So a kill, a full disk or any write error at any point leaves the previous generation published
+and untouched, plus whole parts that the next run folds in (a part whose document is already in the
+published generation replaces its rows, so no document is counted twice).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -23,6 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.corrections import CORRECTIONS_FILE, CorrectionsApplied, correct_tables
+from pipeline.kill_points import kill_point
 from pipeline.panel import DERIVED_PROBLEM_CODES, build_panel
 from pipeline.process import DocumentResult
 from pipeline.tables import PANEL, SCHEMAS, TABLES, conform, sort_table
@@ -30,6 +43,9 @@ from schemas import SCHEMA_VERSION, Problem
 from schemas.errors import OutputError
 
 STAGING = "_staging"
+GENERATIONS = "_generations"
+CURRENT = "_current"
+_READ_ATTEMPTS = 20
 
 def _rows(result: DocumentResult) -> dict[str, list[dict[str, object]]]:
     return {
@@ -61,17 +77,64 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_table_atomic(table: pa.Table, dest: Path) -> None:
-    """Write to a temporary file beside ``dest``, fsync it, then rename over ``dest``."""
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+def _write_synced(table: pa.Table, dest: Path) -> None:
+    pq.write_table(table, dest, compression="zstd")
+    with dest.open("rb") as f:
+        os.fsync(f.fileno())
+
+
+def _replace_link(link: Path, target: str) -> bool:
+    """Point ``link`` at ``target`` in one step (a new link renamed over the old one); False: it did."""
+    if link.is_symlink() and os.readlink(link) == target:
+        return False
+    tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex}.tmp")
     try:
-        pq.write_table(table, tmp, compression="zstd")
-        with tmp.open("rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, dest)
+        os.symlink(target, tmp)
+    except OSError as exc:
+        if exc.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS):
+            raise OutputError(
+                f"{link.parent} is on a filesystem without symbolic links (FAT/exFAT, some network shares), "
+                "which baocao needs to switch all tables at once: use an --out on a Linux filesystem"
+            ) from None
+        raise
+    try:
+        os.replace(tmp, link)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(dest.parent)
+    return True
+
+
+def _tree_bytes(path: Path) -> int:
+    if not path.is_dir():
+        return path.stat().st_size if path.exists() else 0
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _megabytes(n: int) -> str:
+    return f"{max(n, 0) / 1e6:.1f} MB"
+
+
+def published_generation(out_dir: Path) -> Path | None:
+    """The directory of the published generation (None: nothing published in this layout yet).
+
+    Resolve it once and read every table from it to get one consistent set while runs write to DIR.
+    """
+    link = out_dir / CURRENT
+    if not link.is_symlink():
+        return None
+    return out_dir / os.readlink(link)
+
+
+def remove_dataset(out_dir: Path) -> None:
+    """Delete the tables, their generations and the staged parts (our files only)."""
+    for name in TABLES:
+        (out_dir / f"{name}.parquet").unlink(missing_ok=True)
+    for link in out_dir.glob("*.parquet"):  # links to tables of other kinds (all go through _current)
+        if link.is_symlink() and os.readlink(link).startswith(f"{CURRENT}/"):
+            link.unlink()
+    (out_dir / CURRENT).unlink(missing_ok=True)
+    shutil.rmtree(out_dir / GENERATIONS, ignore_errors=True)
+    shutil.rmtree(out_dir / STAGING, ignore_errors=True)
 
 
 def _lock_output(out_dir: Path) -> int:
@@ -92,35 +155,74 @@ def _lock_output(out_dir: Path) -> int:
 
 
 class DatasetWriter:
-    """The output folder: existing tables, staged documents, and the commit that merges them."""
+    """The output folder: the published tables, staged documents, and the commit that merges them.
+
+    Every write error (a full disk, a read-only or vanished folder) becomes an OutputError whose one line
+    says what to do; what was published before stays as it was.
+    """
 
     def __init__(
         self, out_dir: Path, provenance: dict[str, object], corrections: Path | None = None
     ) -> None:
         self.out_dir = out_dir
         self.staging = out_dir / STAGING
+        self.generations = out_dir / GENERATIONS
         self.provenance = provenance
         # The reviewers' decisions (pipeline/corrections.py), applied at every commit.
         self.corrections_path = corrections or out_dir / CORRECTIONS_FILE
         self.corrections_applied: CorrectionsApplied | None = None
+        self.run_problems: list[Problem] = []
+        self.derived_problems: list[Problem] = []  # the panel's, from the last commit
+        self._lock = -1
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._lock = _lock_output(out_dir)
             self.staging.mkdir(exist_ok=True)
+            self._remove_leftovers()
         except (FileExistsError, NotADirectoryError):
+            self.close()
             raise OutputError(
                 f"--out {out_dir} is (or is inside) a file, not a folder: give a folder for the dataset"
             ) from None
         except OSError as exc:
-            raise OutputError(
-                f"cannot write the dataset to {out_dir}: {exc.strerror}; "
-                "choose another --out or fix its permissions"
-            ) from None
-        self.run_problems: list[Problem] = []
-        self.derived_problems: list[Problem] = []  # the panel's, from the last commit
-        # Leftovers of a killed run: temporary files and half-staged parts, never visible as data.
+            self.close()
+            raise self._write_error(exc) from None
+
+    def _remove_leftovers(self) -> None:
+        """Temporary files, half-staged parts and unpublished generations of a killed run."""
         for leftover in [*self.out_dir.glob(".*.tmp"), *self.staging.glob(".*.tmp")]:
-            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+        if self.generations.is_dir():
+            current = published_generation(self.out_dir)
+            for generation in self.generations.iterdir():
+                if current is None or generation.name != current.name:
+                    shutil.rmtree(generation, ignore_errors=True)
+
+    def _write_error(self, exc: OSError) -> OutputError:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc):
+            try:
+                free = shutil.disk_usage(self.out_dir).free
+                needed = self._bytes_to_commit()
+            except OSError:
+                free = needed = 0
+            return OutputError(
+                f"no space left on the disk holding {self.out_dir} ({_megabytes(free)} free): writing the "
+                f"dataset needs about {_megabytes(needed)} there; free some space or use an --out on a "
+                "bigger disk, then run the same command again (finished documents are kept)"
+            )
+        return OutputError(
+            f"cannot write the dataset to {self.out_dir}: {exc.strerror or exc}; "
+            "choose another --out or fix its permissions"
+        )
+
+    def _bytes_to_commit(self) -> int:
+        """About what the next generation takes on disk: the published tables plus the staged parts (at
+        least 1 MB: the parts of the documents still to come are not known yet)."""
+        published = sum(_tree_bytes(self._table_path(name)) for name in TABLES)
+        return max(published + _tree_bytes(self.staging), 1_000_000)
 
     # -- reading what is there -------------------------------------------------------------------
     def close(self) -> None:
@@ -128,8 +230,12 @@ class DatasetWriter:
             os.close(self._lock)
             self._lock = -1
 
+    def _table_path(self, name: str) -> Path:
+        # A folder written before generations existed holds the tables themselves.
+        return (published_generation(self.out_dir) or self.out_dir) / f"{name}.parquet"
+
     def _read(self, name: str) -> pa.Table | None:
-        path = self.out_dir / f"{name}.parquet"
+        path = self._table_path(name)
         if not path.exists():
             return None
         return conform(pq.read_table(path), name)
@@ -151,7 +257,7 @@ class DatasetWriter:
             ("reports", ["document_id", "status", "settings"], reports),
             ("pages", ["document_id", "source"], pages),
         ):
-            path = self.out_dir / f"{name}.parquet"
+            path = self._table_path(name)
             if path.exists():
                 into.append(pq.read_table(path, columns=columns))
         sources: dict[str, set[str]] = {}
@@ -173,17 +279,19 @@ class DatasetWriter:
         """Write one finished document as a whole part (atomic directory rename)."""
         doc_id = result.report.document_id
         tmp = self.staging / f".{doc_id}.{uuid.uuid4().hex}.tmp"
-        tmp.mkdir()
         try:
+            tmp.mkdir()
             for name, rows in _rows(result).items():
                 pq.write_table(_table(name, rows, self.provenance), tmp / f"{name}.parquet")
+            kill_point("stage.part_written")
             final = self.staging / doc_id
             if final.exists():
                 shutil.rmtree(final)
             os.rename(tmp, final)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise self._write_error(exc) from None
+        kill_point("stage.done")
 
     def add_problem(self, problem: Problem) -> None:
         """A problem that belongs to no document (e.g. an unsupported file met while walking)."""
@@ -191,9 +299,27 @@ class DatasetWriter:
 
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> dict[str, int]:
-        """Fold staged parts and this run's problems into the four tables, rebuild the KPI panel from
-        them, and write all five; returns row counts."""
+        """Fold the staged parts and this run's problems into the four tables, apply the reviewers'
+        decisions, derive the KPI panel, and publish all of them as one new generation; returns row counts."""
+        kill_point("commit.started")
         parts = self._parts()
+        try:
+            # Every table of the generation, whatever builds it: the publishing below is generic.
+            tables = self._next_tables(parts)
+            provenance = _true_provenance(self.provenance, tables["reports"])
+            generation = self._write_generation(tables, provenance)
+            self._publish(generation, list(tables))
+        except OSError as exc:
+            raise self._write_error(exc) from None
+        kill_point("commit.published")
+        for p in parts:
+            shutil.rmtree(p, ignore_errors=True)
+            kill_point("commit.between_part_removals")
+        self.run_problems.clear()
+        return {name: table.num_rows for name, table in tables.items()}
+
+    def _next_tables(self, parts: list[Path]) -> dict[str, pa.Table]:
+        """The four tables merged and corrected, and the panel derived from them."""
         tables = {name: self._merged(name, parts) for name in TABLES}
         # Reviewers' decisions apply to the whole dataset on every run, before anything is derived from it.
         documents = dict(
@@ -215,18 +341,46 @@ class DatasetWriter:
         tables["problems"] = sort_table("problems", _with_derived_problems(tables["problems"], derived))
         self.derived_problems = derived
         tables[PANEL] = panel
-        provenance = _true_provenance(self.provenance, tables["reports"])
-        counts: dict[str, int] = {}
-        for name, table in tables.items():
-            write_table_atomic(
-                table.replace_schema_metadata(_metadata(name, provenance)),
-                self.out_dir / f"{name}.parquet",
-            )
-            counts[name] = table.num_rows
-        for p in parts:
-            shutil.rmtree(p, ignore_errors=True)
-        self.run_problems.clear()
-        return counts
+        return tables
+
+    def _write_generation(self, tables: dict[str, pa.Table], provenance: dict[str, object]) -> Path:
+        """Write every table of the next generation; nothing of it is visible to readers yet."""
+        current = published_generation(self.out_dir)
+        number = int(current.name) + 1 if current is not None else 1
+        self.generations.mkdir(exist_ok=True)
+        tmp = self.generations / f".{number:06d}.{uuid.uuid4().hex}.tmp"
+        tmp.mkdir()
+        try:
+            for i, (name, table) in enumerate(tables.items()):
+                if i:
+                    kill_point("commit.between_tables")
+                metadata = {**_metadata(name, provenance), b"baocao.generation": str(number).encode()}
+                _write_synced(table.replace_schema_metadata(metadata), tmp / f"{name}.parquet")
+            _fsync_dir(tmp)
+            final = self.generations / f"{number:06d}"
+            if final.exists():  # an unpublished leftover
+                shutil.rmtree(final)
+            os.rename(tmp, final)
+            _fsync_dir(self.generations)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        kill_point("commit.generation_written")
+        return final
+
+    def _publish(self, generation: Path, names: list[str]) -> None:
+        """Switch readers to ``generation`` with one rename, then drop the generations before it."""
+        _replace_link(self.out_dir / CURRENT, f"{GENERATIONS}/{generation.name}")
+        # Made once per folder (or when a table is added); from then on every table follows _current.
+        changed = False
+        for name in names:
+            if changed:
+                kill_point("commit.between_links")
+            changed = _replace_link(self.out_dir / f"{name}.parquet", f"{CURRENT}/{name}.parquet") or changed
+        _fsync_dir(self.out_dir)
+        for old in self.generations.iterdir():
+            if old.name != generation.name:
+                shutil.rmtree(old, ignore_errors=True)
 
     def _merged(self, name: str, parts: list[Path]) -> pa.Table:
         """One table: the old rows of documents not redone, the staged parts, this run's problems."""
@@ -271,6 +425,26 @@ def _with_derived_problems(problems: pa.Table, derived: list[Problem]) -> pa.Tab
     return pa.concat_tables([kept, fresh])
 
 
-def read_dataset(out_dir: Path, names: Iterable[str] = TABLES) -> dict[str, pa.Table]:
-    """The four tables as written (for eval and tests)."""
-    return {n: pq.read_table(out_dir / f"{n}.parquet") for n in names}
+def read_dataset(out_dir: Path, names: Iterable[str] | None = None) -> dict[str, pa.Table]:
+    """The tables of one generation (by default all it has), even while a run commits to ``out_dir``.
+
+    The published generation is resolved once and every table read from it; if a later commit removed it
+    meanwhile (only the newest is kept), the read starts again from the new one.
+    """
+    for _attempt in range(_READ_ATTEMPTS):
+        base = published_generation(out_dir) or out_dir
+        wanted = list(names) if names is not None else _table_names(base)
+        try:
+            return {n: pq.read_table(base / f"{n}.parquet") for n in wanted}
+        except FileNotFoundError:
+            if base == out_dir:
+                raise
+    raise OutputError(f"{out_dir} changed {_READ_ATTEMPTS} times while being read: read it again")
+
+
+def _table_names(base: Path) -> list[str]:
+    try:
+        found = sorted(p.stem for p in base.glob("*.parquet") if not p.name.startswith("."))
+    except OSError:
+        found = []
+    return found or list(TABLES)

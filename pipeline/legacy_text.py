@@ -461,7 +461,9 @@ def decode_vietnamese_text(data: bytes) -> tuple[str, str]:
 
     Encoding names: utf-8, utf-8-sig, utf-16, utf-32 (BOM), utf-16-le, utf-16-be, cp1258, tcvn3, vni;
     a Unicode name + "+tcvn3" or "+vni" (e.g. "utf-16+tcvn3") when a Unicode file still holds text typed
-    in a legacy font, which is then converted too.
+    in a legacy font, which is then converted too; "utf-8+cp1258", "utf-8+tcvn3" or "utf-8+vni" (then
+    maybe "+tcvn3"/"+vni" again for font-encoded UTF-8 lines) when some lines are raw legacy bytes in an
+    otherwise UTF-8 file: each line is decoded in its own encoding.
     Raises EmptyInputError for empty or blank data, TextDecodeError when no encoding clearly fits.
     """
     for bom, encoding in _BOMS:
@@ -489,25 +491,71 @@ def decode_vietnamese_text(data: bytes) -> tuple[str, str]:
         pass
     if not data.strip():
         raise EmptyInputError("the text file is empty: nothing to parse")
-    return _pick_legacy(data)
+    return _decode_mixed_lines(data) or _pick_legacy(data)
+
+
+def _is_utf8_text(line: bytes) -> bool:
+    """Valid UTF-8 with at least one multi-byte letter: a line a Unicode editor wrote."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not line.isascii()
+
+
+def _decode_mixed_lines(data: bytes) -> tuple[str, str] | None:
+    """A UTF-8 file with paragraphs pasted in as raw legacy bytes (TCVN3 text from an old document).
+
+    The UTF-8 lines are read as UTF-8; the others are told apart together (more evidence than one line)
+    and decoded with the encoding that fits them. None when no line is UTF-8: a plain legacy file.
+    """
+    lines = data.split(b"\n")
+    legacy = [i for i, line in enumerate(lines) if not line.isascii() and not _is_utf8_text(line)]
+    if len(legacy) == sum(not line.isascii() for line in lines):
+        return None
+    try:
+        legacy_text, legacy_encoding = _pick_legacy(b"\n".join(lines[i] for i in legacy))
+    except TextDecodeError:
+        raise TextDecodeError(
+            f"the file is UTF-8 except {len(legacy)} line(s) (the first is line {legacy[0] + 1}) whose "
+            "encoding cannot be told: convert those lines to UTF-8 and retry"
+        ) from None
+    legacy_lines = dict(zip(legacy, legacy_text.split("\n"), strict=True))
+    decoded = [
+        legacy_lines[i] if i in legacy_lines else _nfc(line.decode("utf-8")) for i, line in enumerate(lines)
+    ]
+    text, encoding = _repair_font_encoded(_non_empty("\n".join(decoded)), f"utf-8+{legacy_encoding}")
+    return text, encoding.replace(f"+{legacy_encoding}+{legacy_encoding}", f"+{legacy_encoding}")
 
 
 def _repair_font_encoded(text: str, encoding: str) -> tuple[str, str]:
     """Unicode text that still holds TCVN3 or VNI letters as Latin-1 characters ("B¸o c¸o"), as Word
     writes documents typed in .VnTime or VNI fonts, is converted; encoding then reads e.g. "utf-8+tcvn3".
 
-    Real Vietnamese in Unicode scores high and is returned untouched."""
-    if text.isascii() or not all(ord(c) < 0x100 or c in _CP1252_SYMBOLS for c in text):
+    Real Vietnamese in Unicode scores high and is returned untouched. The encoding is told from all the
+    lines that could be font-encoded together; each of them is converted unless it reads better as it is,
+    so a file mixing real Unicode paragraphs with font-encoded ones comes out right line by line."""
+    lines = text.split("\n")
+    suspects = [i for i, line in enumerate(lines) if _may_be_font_encoded(line)]
+    if not suspects:
         return text, encoding
-    unicode_score = score_vietnamese(text)
+    joined = "\n".join(lines[i] for i in suspects)
+    unicode_score = score_vietnamese(joined)
     if unicode_score.ratio >= 0.5:
         return text, encoding
     for name, convert in (("tcvn3", tcvn3_to_unicode), ("vni", vni_to_unicode)):
-        converted = convert(text)
-        score = score_vietnamese(converted)
+        score = score_vietnamese(convert(joined))
         if score.ratio >= GOOD_RATIO and score.ratio - unicode_score.ratio >= CLEAR_MARGIN:
-            return converted, f"{encoding}+{name}"
+            for i in suspects:
+                converted = convert(lines[i])
+                if score_vietnamese(converted).ratio >= score_vietnamese(lines[i]).ratio:
+                    lines[i] = converted
+            return "\n".join(lines), f"{encoding}+{name}"
     return text, encoding
+
+
+def _may_be_font_encoded(line: str) -> bool:
+    return not line.isascii() and all(ord(c) < 0x100 or c in _CP1252_SYMBOLS for c in line)
 
 
 def _non_empty(text: str) -> str:

@@ -26,6 +26,7 @@ from parsers.kpis import extract_kpis
 from parsers.metadata import parse_metadata
 from pipeline.boxes import PageGeometry, ValueLocator, WordBox
 from pipeline.discover import InputFile, sniff_kind
+from pipeline.kill_points import kill_point
 from pipeline.legacy_text import decode_vietnamese_text
 from pipeline.settings import RunSettings
 from pipeline.textfile import split_pages
@@ -36,6 +37,7 @@ from schemas.errors import (
     InputError,
     MislabelledInputError,
     MissingDependencyError,
+    TextTooLargeError,
 )
 from schemas.extraction import KpiMatch, ReportMetadata
 
@@ -137,6 +139,13 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _read_txt(item: InputFile, settings: RunSettings, timer: _Timer) -> Iterator[PageText]:
+    size = item.path.stat().st_size
+    if size > settings.max_text_bytes:
+        raise TextTooLargeError(
+            f"the text file is {size / 1e6:.0f} MB, over the {settings.max_text_bytes / 1e6:.0f} MB limit "
+            "for .txt inputs: split it into one file per report, or raise BAOCAO_MAX_TEXT_BYTES if the "
+            "machine has the memory (about 30 times the file size per worker)"
+        )
     text, _encoding = decode_vietnamese_text(item.path.read_bytes())
     for i, page in enumerate(split_pages(text), start=1):
         yield PageText(page=i, raw_text=page, text=page, source=TextSource.TXT)
@@ -266,6 +275,7 @@ def ocr_page(
         image = render_page(
             item.path, page, settings.dpi, settings.password, native_scans=settings.native_scans
         )
+        kill_point("page.rendered")
         t = timer.add("render", t)
         scan_dpi = image.info.get(SCAN_DPI_INFO)
         cleaned = clean_for_ocr(image)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +20,11 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from pipeline.corrections import CorrectionsApplied
 from pipeline.discover import InputFile, SkippedInput, discover_inputs
 from pipeline.export import DatasetWriter
-from pipeline.process import DocumentResult, file_sha256, pipeline_version, process_document
+from pipeline.kill_points import kill_point
+from pipeline.page_checkpoints import PageCheckpoints
+from pipeline.process import DocumentResult, file_sha256, pipeline_version
 from pipeline.resume import settings_changes
-from pipeline.scheduler import schedule
+from pipeline.scheduler import InlineExecutor, PageProgress, schedule
 from pipeline.settings import RunSettings
 from schemas import Problem, Severity
 from schemas.errors import EmptyInputError, ExitCode, MissingDependencyError, SchedulerUnreachableError
@@ -29,6 +33,10 @@ if TYPE_CHECKING:
     from distributed import Client
 
 log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_FILES = 10_000  # a progress line per this many files found or checked
+PROGRESS_EVERY_SECONDS = 5.0  # at most one page-progress line this often without a progress bar
+PARENT_CHECK_SECONDS = 0.5
 
 
 @dataclass
@@ -59,6 +67,7 @@ class RunSummary:
     problems: list[Problem] = field(default_factory=list)
     corrections: CorrectionsApplied | None = None
     corrections_file: Path | None = None
+    pages_resumed: int = 0  # OCR'd pages taken from the checkpoints of an earlier, killed run
 
     @property
     def exit_code(self) -> int:
@@ -70,6 +79,25 @@ def _worker_init() -> None:
     from ocr.threads import single_threaded
 
     single_threaded()
+
+
+def _pool_worker_init() -> None:
+    _worker_init()
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """A run killed with SIGKILL cannot stop its worker processes, which would then wait for work forever,
+    holding their memory and the run's stdout and stderr (a caller waiting for those to close hangs).
+    Each worker watches its parent and exits once it is gone."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="baocao-parent-watch", daemon=True).start()
 
 
 @contextlib.contextmanager
@@ -96,23 +124,23 @@ def _dask_client(settings: RunSettings) -> Iterator[Client]:
 def _results(
     todo: list[tuple[InputFile, str]],
     settings: RunSettings,
-    on_page: Callable[[], None],
+    on_page: PageProgress,
     client: Client | None,
+    checkpoints: PageCheckpoints,
 ) -> Iterator[DocumentResult]:
     if client is not None:
         workers = max(1, sum(client.nthreads().values()))
-        yield from schedule(todo, settings, client.get_executor, workers * 2, on_page)
+        yield from schedule(todo, settings, client.get_executor, workers * 2, on_page, checkpoints)
         return
     if settings.jobs <= 1:
         _worker_init()
-        for item, doc_id in todo:
-            yield process_document(item, settings, doc_id)
+        yield from schedule(todo, settings, InlineExecutor, 1, on_page, checkpoints)
         return
 
     def make_executor() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init)
+        return ProcessPoolExecutor(max_workers=settings.jobs, initializer=_pool_worker_init)
 
-    yield from schedule(todo, settings, make_executor, settings.jobs * 2, on_page)
+    yield from schedule(todo, settings, make_executor, settings.jobs * 2, on_page, checkpoints)
 
 
 def _period(result: DocumentResult) -> str:
@@ -155,11 +183,15 @@ def run_batch(
         for problem in input_problems:
             writer.add_problem(problem)
         todo = _plan(found, writer, settings, summary)
-        _process(todo, writer, settings, summary, client)
+        kill_point("run.discovered")
+        checkpoints = PageCheckpoints(writer.staging, settings)
+        _process(todo, writer, settings, summary, client, checkpoints)
+        summary.pages_resumed = checkpoints.resumed
         # The inputs' problems (missing, unsupported, empty, duplicate files) before commit clears them.
         run_problems = list(writer.run_problems)
         t = time.perf_counter()
         summary.rows = writer.commit()
+        checkpoints.clear()
         summary.corrections_file = writer.corrections_path
         summary.corrections = writer.corrections_applied
         _add_seconds(summary, "export", t)
@@ -189,7 +221,9 @@ def _plan(
     todo: list[tuple[InputFile, str]] = []
     first_path: dict[str, Path] = {}
     changes: set[str] = set()
-    for item in found:
+    for checked, item in enumerate(found, start=1):
+        if checked % PROGRESS_EVERY_FILES == 0:
+            log.info("checking inputs against %s: %d/%d", writer.out_dir, checked, len(found))
         try:
             empty = item.path.stat().st_size == 0
             doc_id = "" if empty else file_sha256(item.path)
@@ -232,6 +266,7 @@ def _process(
     settings: RunSettings,
     summary: RunSummary,
     client: Client | None,
+    checkpoints: PageCheckpoints,
 ) -> None:
     show_bar = sys.stderr.isatty()
     with (
@@ -239,48 +274,62 @@ def _process(
         tqdm(total=len(todo), unit="doc", disable=not show_bar, dynamic_ncols=True) as bar,
     ):
         ocr_pages = 0
-        bar_start = time.perf_counter()
+        bar_start = last_line = time.perf_counter()
 
-        def page_done() -> None:
-            nonlocal ocr_pages
+        def page_done(path: str, done: int, total: int) -> None:
+            nonlocal ocr_pages, last_line
             ocr_pages += 1
-            rate = ocr_pages / max(time.perf_counter() - bar_start, 1e-9)
+            now = time.perf_counter()
+            rate = ocr_pages / max(now - bar_start, 1e-9)
             bar.set_postfix_str(f"{ocr_pages} pages OCR'd, {rate:.2f} pages/s", refresh=False)
-
-        for n, result in enumerate(_results(todo, settings, page_done, client), start=1):
-            t = time.perf_counter()
-            writer.stage(result)
-            _add_seconds(summary, "export", t)
-            r = result.report
-            path = r.source_path
-            errors = sum(p.severity == Severity.ERROR for p in result.problems)
-            warnings = len(result.problems) - errors
-            summary.documents.append(
-                DocumentLine(
-                    path, str(r.status), r.pages, len(result.kpis), errors, warnings, _period(result)
-                )
-            )
-            summary.problems.extend(result.problems)
-            summary.pages += r.pages
-            for stage, sec in result.seconds.items():
-                summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + sec
-            if result.failed:
-                summary.failed_inputs += 1
-                for p in result.problems:
-                    if p.severity == Severity.ERROR:
-                        log.error("%s: %s", path, p.message)
-            bar.update(1)
             if not show_bar:
-                log.info(
-                    "[%d/%d] %s: %s, %d pages, %d KPIs",
-                    n,
-                    len(todo),
-                    path,
-                    r.status,
-                    r.pages,
-                    len(result.kpis),
-                )
-            log.debug("%s: %s", path, _stage_times(result.seconds))
+                # Every page at -v; otherwise a line every few seconds, so a long scan shows progress.
+                due = now - last_line >= PROGRESS_EVERY_SECONDS
+                last_line = now if due else last_line
+                log.log(logging.INFO if due else logging.DEBUG, "%s: page %d/%d", path, done, total)
+
+        results = _results(todo, settings, page_done, client, checkpoints)
+        try:
+            for n, result in enumerate(results, start=1):
+                _take_result(result, n, len(todo), writer, checkpoints, summary, show_bar)
+                bar.update(1)
+        finally:
+            results.close()  # stops the workers now when staging failed (e.g. a full disk)
+
+
+def _take_result(
+    result: DocumentResult,
+    n: int,
+    of: int,
+    writer: DatasetWriter,
+    checkpoints: PageCheckpoints,
+    summary: RunSummary,
+    show_bar: bool,
+) -> None:
+    """Stage one finished document and account for it in the summary and the log."""
+    t = time.perf_counter()
+    writer.stage(result)
+    checkpoints.discard(result.report.document_id)
+    _add_seconds(summary, "export", t)
+    r = result.report
+    path = r.source_path
+    errors = sum(p.severity == Severity.ERROR for p in result.problems)
+    warnings = len(result.problems) - errors
+    summary.documents.append(
+        DocumentLine(path, str(r.status), r.pages, len(result.kpis), errors, warnings, _period(result))
+    )
+    summary.problems.extend(result.problems)
+    summary.pages += r.pages
+    for stage, sec in result.seconds.items():
+        summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + sec
+    if result.failed:
+        summary.failed_inputs += 1
+        for p in result.problems:
+            if p.severity == Severity.ERROR:
+                log.error("%s: %s", path, p.message)
+    if not show_bar:
+        log.info("[%d/%d] %s: %s, %d pages, %d KPIs", n, of, path, r.status, r.pages, len(result.kpis))
+    log.debug("%s: %s", path, _stage_times(result.seconds))
 
 
 def _stage_times(seconds: dict[str, float]) -> str:
@@ -332,6 +381,8 @@ def format_summary(summary: RunSummary, stage_times: bool = False) -> str:
         f"{summary.failed_inputs} failed, {summary.unsupported} unsupported skipped; "
         f"{summary.pages} pages in {summary.seconds:.1f} s"
     )
+    if summary.pages_resumed:
+        lines.append(f"{summary.pages_resumed} pages were taken from the checkpoints of an interrupted run")
     if stage_times and summary.stage_seconds:
         lines.append("seconds per stage (summed over workers): " + _stage_times(summary.stage_seconds))
     lines += _problem_lines(summary.problems)

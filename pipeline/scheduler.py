@@ -4,7 +4,8 @@ Work comes in three kinds of task: plan a document (cheap checks, text that need
 finish a document (post-processing, parsing, validation). Pages of one long PDF go to different workers;
 at most `2 × workers` tasks are in flight, so memory stays bounded however large the archive is. A worker
 that dies (segfault, OOM kill) is replaced; the tasks it may have held are retried one at a time, so only
-the task that really kills workers is given up, and its document is reported.
+the task that really kills workers is given up, and its document is reported. Each OCR'd page is handed
+to the page checkpoints as it comes back, and pages saved by an earlier (killed) run are not OCR'd again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.discover import InputFile
+from pipeline.page_checkpoints import PageCheckpoints
 from pipeline.process import (
     DocumentPlan,
     DocumentResult,
@@ -50,6 +52,24 @@ class _Doc:
     remaining: int = 0
 
 
+# Called after each OCR'd page: (document path, its pages done, its pages in all).
+PageProgress = Callable[[str, int, int], None]
+
+
+class InlineExecutor(Executor):
+    """Runs each task at once in this process (--jobs 1): the same scheduling, without worker processes."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except MissingDependencyError:
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
 def _crash_message(page: int | None) -> str:
     where = f"page {page}" if page else "this document"
     return (
@@ -63,7 +83,8 @@ def schedule(
     settings: RunSettings,
     make_executor: Callable[[], Executor],
     max_in_flight: int,
-    on_page: Callable[[], None] | None = None,
+    on_page: PageProgress | None = None,
+    checkpoints: PageCheckpoints | None = None,
 ) -> Iterator[DocumentResult]:
     """Yield one DocumentResult per (input, document_id), in completion order."""
     docs = [_Doc(item, doc_id) for item, doc_id in items]
@@ -102,9 +123,9 @@ def schedule(
                     log.error("%s: %s failed: %s", docs[task.doc].item.path, task.kind, exc)
                     yield from _give_up(task, docs, ready, settings)
                     continue
+                out = _advance(task, result, docs, ready, settings, checkpoints)
                 if task.kind == "page" and on_page is not None:
-                    on_page()
-                out = _advance(task, result, docs, ready, settings)
+                    _report_page(docs[task.doc], on_page)
                 if out is not None:
                     yield out
             if broken:
@@ -137,8 +158,19 @@ def _crashed(
         suspects.append(task)
 
 
+def _report_page(doc: _Doc, on_page: PageProgress) -> None:
+    plan = doc.plan
+    if plan is not None:
+        on_page(str(doc.item.path), plan.page_count - doc.remaining, plan.page_count)
+
+
 def _advance(
-    task: _Task, result: Any, docs: list[_Doc], ready: deque[_Task], settings: RunSettings
+    task: _Task,
+    result: Any,
+    docs: list[_Doc],
+    ready: deque[_Task],
+    settings: RunSettings,
+    checkpoints: PageCheckpoints | None,
 ) -> DocumentResult | None:
     doc = docs[task.doc]
     if task.kind == "finish":
@@ -146,9 +178,13 @@ def _advance(
     if task.kind == "plan":
         plan: DocumentPlan = result
         doc.plan = plan
-        if plan.fatal is None and plan.ocr_pages:
-            doc.remaining = len(plan.ocr_pages)
-            for page in plan.ocr_pages:
+        to_ocr = plan.ocr_pages
+        if plan.fatal is None and checkpoints is not None:
+            saved, to_ocr = checkpoints.take(doc.document_id, plan.ocr_pages)
+            plan.pages.extend(saved.values())
+        if plan.fatal is None and to_ocr:
+            doc.remaining = len(to_ocr)
+            for page in to_ocr:
                 ready.append(_Task("page", task.doc, ocr_page, (doc.item, page, settings)))
             return None
         ready.appendleft(_Task("finish", task.doc, finish_document, (plan, settings)))
@@ -159,6 +195,8 @@ def _advance(
         doc.plan.seconds[stage] = doc.plan.seconds.get(stage, 0.0) + sec
     if isinstance(got, PageText):
         doc.plan.pages.append(got)
+        if checkpoints is not None:
+            checkpoints.save(doc.document_id, got)
     else:
         doc.plan.problems.append(got)
     return _page_done(task.doc, docs, ready, settings)

@@ -6,11 +6,33 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from schemas.errors import SettingsError
+
 RestoreMode = Literal["auto", "always", "never"]
 
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+# A report's text is a few kB per page; decoding tries several encodings on the whole file, which takes
+# about 30 times its size in memory, so 16 MB (some 5,000 pages) keeps a worker well under its budget.
+DEFAULT_MAX_TEXT_BYTES = 16_000_000
+
+
+def max_text_bytes_from_env() -> int:
+    """BAOCAO_MAX_TEXT_BYTES: the largest .txt input that is read (default 16 MB); bigger ones are
+    reported as text.too_large."""
+    raw = os.environ.get("BAOCAO_MAX_TEXT_BYTES", "").strip()
+    if not raw:
+        return DEFAULT_MAX_TEXT_BYTES
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SettingsError(f"BAOCAO_MAX_TEXT_BYTES must be a positive number of bytes, got {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -32,10 +54,12 @@ class RunSettings:
     # 18 is ~1.3x less Tesseract CPU but moved CER on three of five samples (tests/bench/ocr-scale.md), so
     # it is a choice for speed, not the default.
     ocr_letter_height: float = 0.0
+    # Read in the main process and carried to the workers (a Dask worker has its own environment).
+    max_text_bytes: int = field(default_factory=max_text_bytes_from_env)
 
     def provenance(self) -> dict[str, object]:
         """The settings that shape the output (no secrets, nothing machine-specific)."""
         d = asdict(self)
-        for private in ("password", "jobs", "force", "scheduler", "connect_timeout"):
+        for private in ("password", "jobs", "force", "scheduler", "connect_timeout", "max_text_bytes"):
             d.pop(private)
         return d

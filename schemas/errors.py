@@ -75,6 +75,19 @@ class TextDecodeError(InputError):
     code = "text.undecodable"
 
 
+class TextTooLargeError(InputError):
+    """A .txt over BAOCAO_MAX_TEXT_BYTES: decoding it whole would not fit a worker's memory budget."""
+
+    code = "text.too_large"
+
+
+class SettingsError(BaocaoError):
+    """A setting (option or environment variable) has a value that cannot be used."""
+
+    code = "settings.invalid"
+    exit_code = ExitCode.BAD_ARGS
+
+
 class MissingDependencyError(BaocaoError):
     """An external program (tesseract, pdftoppm) or language pack is missing: nothing can run."""
 

@@ -123,8 +123,12 @@ def test_verbose_shows_our_stages_with_timings_and_no_image_library_debug(tmp_pa
     done = baocao("run", page, "--out", tmp_path / "v", "--jobs", "1", "-v")
     assert done.returncode == ExitCode.OK
     debug = [line for line in done.stderr.splitlines() if line.startswith("DEBUG ")]
-    # One line per document with its stage timings; PIL's "STREAM b'IHDR'" lines are not ours.
-    assert len(debug) == 1 and "render" in debug[0] and "ocr" in debug[0] and " s" in debug[0]
+    # A line per page of progress, then one per document with its stage timings; PIL's "STREAM b'IHDR'"
+    # lines are not ours.
+    pages = [line for line in debug if line.endswith(": page 1/1")]
+    timings = [line for line in debug if line not in pages]
+    assert len(pages) == 1 and len(timings) == 1
+    assert "render" in timings[0] and "ocr" in timings[0] and " s" in timings[0]
     assert "STREAM" not in done.stderr
     assert "seconds per stage (summed over workers): " in done.stdout
 

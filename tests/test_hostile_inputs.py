@@ -113,3 +113,18 @@ def test_unreadable_file(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_batch([p], out, RunSettings(jobs=1))
     assert _codes(out)["secret.txt"] == {"input.unreadable"}
+
+
+def test_text_file_mixing_utf8_and_raw_tcvn3_paragraphs_gives_the_values_of_both(tmp_path: Path) -> None:
+    from pipeline.legacy_text import unicode_to_tcvn3
+
+    unicode_part = "Trà Vinh, ngày 18 tháng 3 năm 2021\nBÁO CÁO\nquý I/2021\nthu hồi 47 chứng thư số\n"
+    pasted = "Trong quý cấp mới 92 chứng thư số cho các cơ quan nhà nước.\n"  # from an old .VnTime file
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_bytes(unicode_part.encode() + unicode_to_tcvn3(pasted))
+    out = tmp_path / "out"
+    run_batch([mixed], out, RunSettings(jobs=1))
+    kpis = pd.read_parquet(out / "kpis.parquet")
+    assert sorted(zip(kpis["kpi"], kpis["value"], strict=True)) == [("cert.issued", 92), ("cert.revoked", 47)]
+    pages = pd.read_parquet(out / "pages.parquet")
+    assert pages["raw_text"].tolist() == [unicode_part + pasted]

@@ -42,6 +42,8 @@ ENCODING_NAMES = (
     UNICODE_NAMES
     | {"cp1258", "tcvn3", "vni"}
     | {f"{name}+{legacy}" for name in UNICODE_NAMES for legacy in ("tcvn3", "vni")}
+    # UTF-8 files with lines of raw legacy bytes, whose UTF-8 lines may also hold font-encoded text.
+    | {f"utf-8+{raw}{repair}" for raw in ("cp1258", "tcvn3", "vni") for repair in ("", "+tcvn3", "+vni")}
 )
 
 
@@ -321,3 +323,42 @@ def test_module_stays_self_contained() -> None:
     source = Path(legacy_text.__file__).read_text(encoding="utf-8")
     assert "from ocr" not in source and "from parsers" not in source
     assert "import ocr" not in source and "import parsers" not in source
+
+
+# --- One file, several encodings (issue 14) ----------------------------------------------------------
+
+MIXED_UNICODE = (
+    "Sở Thông tin và Truyền thông báo cáo kết quả quý I năm 2021.\n"
+    "Trong quý đã thu hồi 47 chứng thư số, cấp mới 92 chứng thư số.\n"
+)
+MIXED_PASTED = (
+    "Tỷ lệ văn bản đi được ký số đạt 80,6% tổng số văn bản đi của các cơ quan.\n"
+    "Cổng dịch vụ công tiếp nhận 1.234 hồ sơ trực tuyến trong quý.\n"
+)
+
+
+def test_utf8_file_with_pasted_raw_tcvn3_paragraphs_decodes_each_line() -> None:
+    # A UTF-8 report into which paragraphs of an old .VnTime document were pasted as raw bytes.
+    data = MIXED_UNICODE.encode("utf-8") + unicode_to_tcvn3(MIXED_PASTED) + "Hết.\n".encode()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    text, encoding = decode_vietnamese_text(data)
+    assert encoding == "utf-8+tcvn3"
+    assert text == MIXED_UNICODE + MIXED_PASTED + "Hết.\n"
+
+
+def test_utf8_file_with_font_encoded_paragraphs_converts_only_those() -> None:
+    # The same mix as Word saves it: the .VnTime paragraphs are valid UTF-8 of the font's Latin-1 letters,
+    # next to real Unicode paragraphs whose letters (ở, ề, ố) Latin-1 does not have.
+    mojibake = unicode_to_tcvn3(MIXED_PASTED).decode("cp1252")
+    text, encoding = decode_vietnamese_text((MIXED_UNICODE + mojibake).encode("utf-8"))
+    assert encoding == "utf-8+tcvn3"
+    assert text == MIXED_UNICODE + MIXED_PASTED
+
+
+def test_utf8_file_with_lines_of_unknown_encoding_is_reported_with_the_line() -> None:
+    noise = random.Random(14)
+    blob = bytes(noise.choice(b"\x80\x83\x8a\x9c\xa4\xb1\xbf\xd5\xdd\xe7\xf0\xf9 ") for _ in range(300))
+    data = MIXED_UNICODE.encode("utf-8") + blob + b"\n"
+    with pytest.raises(TextDecodeError, match=r"UTF-8 except 1 line\(s\) \(the first is line 3\).*retry"):
+        decode_vietnamese_text(data)
