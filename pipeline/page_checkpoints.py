@@ -9,19 +9,22 @@ A document's pages are dropped once it is staged, and all of them after a commit
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import os
 import shutil
 import uuid
-from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
+from pipeline.boxes import PageGeometry, WordBox
 from pipeline.kill_points import kill_point
 from pipeline.process import PageText
 from pipeline.settings import RunSettings
 from schemas import TextSource
+from schemas.models import ChangedWord
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +49,7 @@ class PageCheckpoints:
         pages: dict[int, PageText] = {}
         for path in folder.glob("*.json"):
             try:
-                fields = json.loads(path.read_text(encoding="utf-8"))
-                fields["source"] = TextSource(fields["source"])
-                fields["number_confidences"] = [tuple(pair) for pair in fields["number_confidences"]]
-                page = PageText(**fields)
+                page = _page_from_json(json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError, TypeError, KeyError):
                 continue  # unreadable: that page is simply OCR'd again
             pages[page.page] = page
@@ -67,7 +67,7 @@ class PageCheckpoints:
         tmp = folder / f".{page.page:05d}.{uuid.uuid4().hex}.tmp"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(asdict(page), ensure_ascii=False), encoding="utf-8")
+            tmp.write_text(json.dumps(_page_to_json(page), ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, folder / f"{page.page:05d}.json")
         except OSError as exc:
             # A checkpoint only saves time; a full disk is reported when the document is staged.
@@ -81,3 +81,29 @@ class PageCheckpoints:
 
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _page_to_json(page: PageText) -> dict[str, Any]:
+    fields = {f.name: getattr(page, f.name) for f in dataclasses.fields(page)}
+    fields["geometry"] = dataclasses.asdict(page.geometry) if page.geometry is not None else None
+    fields["changed_words"] = [c.model_dump() for c in page.changed_words]
+    return fields
+
+
+def _page_from_json(fields: dict[str, Any]) -> PageText:
+    """The PageText saved by `_page_to_json` (JSON has no tuples, enums or nested classes)."""
+    geometry = fields.get("geometry")
+    return PageText(
+        **{
+            **fields,
+            "source": TextSource(fields["source"]),
+            "number_confidences": [tuple(pair) for pair in fields["number_confidences"]],
+            "ocr_words": [tuple(pair) for pair in fields.get("ocr_words", [])],
+            "geometry": PageGeometry(
+                geometry["width"], geometry["height"], tuple(WordBox(**w) for w in geometry["words"])
+            )
+            if geometry
+            else None,
+            "changed_words": [ChangedWord(**c) for c in fields.get("changed_words", [])],
+        }
+    )

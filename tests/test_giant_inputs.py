@@ -148,7 +148,7 @@ def test_folder_of_50000_files_is_walked_with_progress_and_without_their_bytes(
         (folder / f"{i:05d}.txt").write_text(f"{i} {body}", encoding="utf-8")
     writer = DatasetWriter(tmp_path / "out", {})
     try:
-        with caplog.at_level(logging.INFO):
+        with caplog.at_level(logging.INFO, logger="pipeline"):  # a CLI test in this process may have set it
             tracemalloc.start()
             found, skipped = discover_inputs([archive])
             todo = _plan(found, writer, RunSettings(jobs=1), RunSummary())
