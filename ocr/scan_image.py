@@ -34,7 +34,12 @@ _GREY_OR_RGB = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}
 @dataclass(frozen=True)
 class EmbeddedScan:
     ppi: float  # the scan's resolution on the page
-    decode: Callable[[], Image.Image]  # the grey image, `info["dpi"]` set to `ppi`
+    # The image, `info["dpi"]` set to `ppi`: grey, or RGB when called with colour=True on an RGB scan.
+    decode: Callable[..., Image.Image]
+    rgb: bool = False  # a colour scan (DeviceRGB)
+    # An RGB copy reduced 4x by the JPEG decoder itself (a few ms): enough to see whether the page
+    # carries coloured ink. None for a grey scan.
+    preview: Callable[[], Image.Image] | None = None
 
 
 def embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
@@ -100,17 +105,25 @@ def _embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
         return None
     data = image.get_data()
 
-    def decode() -> Image.Image:
+    rgb = str(image.get("/ColorSpace")) == "/DeviceRGB"
+
+    def decode(colour: bool = False) -> Image.Image:
         decoded = Image.open(io.BytesIO(data))
         if decoded.format != "JPEG" or decoded.size != (width_px, height_px):
             raise ValueError("the embedded image is not the JPEG its dictionary describes")
+        mode = "RGB" if colour and rgb else "L"
         # Decoding straight to grey: the JPEG decoder skips the colour conversion of an RGB scan.
-        decoded.draft("L", decoded.size)
-        grey = decoded.convert("L")
-        grey.info["dpi"] = (round(ppi), round(ppi))
-        return grey
+        decoded.draft(mode, decoded.size)
+        page = decoded.convert(mode)
+        page.info["dpi"] = (round(ppi), round(ppi))
+        return page
 
-    return EmbeddedScan(ppi=ppi, decode=decode)
+    def preview() -> Image.Image:
+        decoded = Image.open(io.BytesIO(data))
+        decoded.draft("RGB", (width_px // 4, height_px // 4))
+        return decoded.convert("RGB")
+
+    return EmbeddedScan(ppi=ppi, decode=decode, rgb=rgb, preview=preview if rgb else None)
 
 
 def _is_plain_jpeg(image: object) -> bool:

@@ -33,6 +33,7 @@ sys.path.insert(0, str(SAMPLES_DIR.parent))
 sys.path.insert(0, str(SAMPLES_DIR))
 
 from ink import InkMark, seal_mark, signature_mark, stamp  # noqa: E402
+
 from schemas import KPI_CODES  # noqa: E402
 from schemas.ground_truth import GroundTruth  # noqa: E402
 
@@ -707,7 +708,7 @@ def degrade(gray: np.ndarray, profile: DegradationProfile, rng: np.random.Genera
 
 def write_scan_pdf(path: Path, pages: list[np.ndarray], dpi: int, quality: int, scanned: dt.datetime) -> None:
     images = [Image.fromarray(p, "RGB" if p.ndim == 3 else "L") for p in pages]
-    # Pillow embeds grey and RGB pages as JPEG (DCTDecode); resolution makes pdf2image render them back at dpi.
+    # Pillow embeds grey and RGB pages as JPEG (DCTDecode); resolution makes pdf2image render them at dpi.
     images[0].save(
         path,
         "PDF",
@@ -747,7 +748,8 @@ def seal_and_signature(
     font_path = fonts.folder / FONT_FILES[(True, False)]
     legend = f"{metadata['issuer']} * tỉnh {metadata['province']} *".upper()
     page_shape = (int(shape[0]), int(shape[1]))
-    seal = seal_mark(page_shape, (middle - layout.mm(15), baseline - layout.mm(22)), layout.dpi, legend, font_path, rng)
+    seal_centre = (middle - layout.mm(15), baseline - layout.mm(22))
+    seal = seal_mark(page_shape, seal_centre, layout.dpi, legend, font_path, rng)
     signature = signature_mark(page_shape, (middle + layout.mm(3), baseline - layout.mm(11)), layout.dpi, rng)
     return [seal, signature]
 
@@ -877,7 +879,8 @@ def generate(spec: SampleSpec) -> Path:
             profile = PROFILES[spec.degradation]
             scans = [degrade(page, profile, rng, spec.dpi) for page in clean]
             if spec.effect == "seal":
-                scans[-1] = stamp(scans[-1], seal_and_signature(layout, content["metadata"], scans[-1].shape, rng))
+                marks = seal_and_signature(layout, content["metadata"], scans[-1].shape, rng)
+                scans[-1] = stamp(scans[-1], marks)
             if not spec.colour:
                 scans = [_grey(scan) for scan in scans]
             scanned = dt.datetime.combine(content["metadata"]["issue_date"], dt.time(9, 0))

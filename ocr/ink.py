@@ -1,0 +1,223 @@
+"""Seals and signatures taken off a page before OCR, keeping the print they cover (issue 15).
+
+Every Vietnamese administrative report ends with a red round seal stamped over a blue pen signature,
+right above the signer's name. Tesseract reads the seal's ring and legend and the pen loops as
+letters, loses the print under them and may drop the whole layout of the page.
+
+Colour pages (`without_coloured_ink`): ink filters the light, so a pixel of the seal is the paper
+multiplied by the ink's colour, and print under it stays dark. For every strongly coloured hue the
+colour of the pure ink is measured (the lightest coloured pixels of that hue), and each pixel of that
+hue is divided by it: pure ink becomes paper, print under ink stays as dark as it was. Hue and chroma
+are taken from the chroma channels of Lab, which JPEG keeps (at half resolution) whatever the quality.
+
+Grey pages (`grey_marks`): the seal and the pen are mid-grey there, lighter than the print
+but darker than any paper. They are found by shape: a connected mark taller than three text lines,
+narrower than a third of the page, mostly empty inside its box (a ring, a scribble) and lighter than
+the print. Inside each such mark's hull everything lighter than halfway between mark and print goes;
+the print's own strokes are darker and stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["GreyMark", "colour_share", "grey_marks", "has_coloured_ink", "without_coloured_ink"]
+
+# Lab chroma (8-bit OpenCV scale) above which a pixel is coloured ink rather than grey print, paper or
+# the colour fringes JPEG leaves around black letters (those measured under 20 on the samples).
+_INK_CHROMA = 30.0
+# A page with at least this share of coloured pixels is read in colour (a seal is ~1% of an A4 page).
+_MIN_COLOUR_SHARE = 0.0005
+# Hues are grouped in bins of this many degrees; each bin's pure-ink colour is measured separately.
+_HUE_BIN_DEGREES = 20
+_MIN_INK_PIXELS = 200
+# The pure ink of a hue: this percentile of the darkest-over-brightest channel ratio of its coloured
+# pixels (the most saturated are full-strength ink on bare paper).
+_PURE_INK_PERCENTILE_LOW = 5.0
+# The rim of coloured strokes (JPEG's half-resolution colour): pixels this close to coloured ink and
+# carrying at least this chroma are lifted with it.
+_RIM_PIXELS = 3
+_RIM_CHROMA = 8.0
+_PRINT_CUT = 0.35
+
+# Grey marks: taller than this many letter heights (a text line's component never is) ...
+_MARK_MIN_LETTERS = 3.0
+# ... narrower than this share of the page (a table's grid is wider) ...
+_MARK_MAX_PAGE_SHARE = 0.33
+# ... ink covering at most this share of its box (rings and pen loops are mostly empty) ...
+_MARK_MAX_FILL = 0.3
+# ... and lighter than the print: its median darkness at most this share of the print's cores (this
+# percentile of the print's ink: thin letters are mostly grey edge, their cores are what stays black).
+_PRINT_PERCENTILE = 90.0
+_MARK_MAX_DARKNESS_SHARE = 0.85
+_ANALYSIS_WIDTH = 800
+
+
+def colour_share(rgb: np.ndarray) -> float:
+    """Share of the pixels of an RGB image that are coloured ink (chroma above the ink threshold)."""
+    chroma = _chroma(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB))
+    return float(np.count_nonzero(chroma > _INK_CHROMA)) / max(1, chroma.size)
+
+
+def has_coloured_ink(rgb: np.ndarray) -> bool:
+    return colour_share(rgb) >= _MIN_COLOUR_SHARE
+
+
+def without_coloured_ink(rgb: np.ndarray) -> np.ndarray:
+    """The grey page of an RGB image (H x W x 3, RGB order) with coloured ink divided out."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)  # what a grey scan of the page would be
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    chroma = _chroma(lab)
+    rows, columns = np.nonzero(chroma > _INK_CHROMA)
+    if rows.size < _MIN_INK_PIXELS:
+        return grey
+    # Only the box around the coloured ink is worked on: a seal and a signature are a small part of a page.
+    reach = _RIM_PIXELS + 1
+    top, bottom = max(0, int(rows.min()) - reach), min(grey.shape[0], int(rows.max()) + 1 + reach)
+    left, right = max(0, int(columns.min()) - reach), min(grey.shape[1], int(columns.max()) + 1 + reach)
+    box = (slice(top, bottom), slice(left, right))
+    paper = float(np.percentile(grey[::8, ::8], 90))
+    colour = rgb[box].astype(np.float32)
+    brightest = colour.max(axis=2)  # the channel the ink lets through best
+    darkest = colour.min(axis=2)  # the channel it absorbs
+    ratio = darkest / np.maximum(brightest, 1.0)  # 1 for grey print and paper, low for strong ink
+    inks = _inks(lab[box], chroma[box], ratio, brightest, paper)
+    # JPEG keeps colour at half the resolution: the rim of a stroke is dark in grey but only faintly
+    # coloured; it takes the ink of its neighbours.
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _RIM_PIXELS + 1, 2 * _RIM_PIXELS + 1))
+    ink_ratio = cv2.dilate(inks.ratio, kernel)
+    ink_brightness = cv2.dilate(inks.brightness, kernel)
+    near_ink = ink_ratio > 0
+    # How much ink a pixel holds (0..1), from how far its colour went from grey towards the pure ink's,
+    # and the light that much ink takes from the brightest channel: dividing it out leaves the print.
+    strength = np.clip((1.0 - ratio) / np.maximum(1.0 - ink_ratio, 1e-3), 0.0, 1.0)
+    transmitted = 1.0 - strength * (1.0 - ink_brightness)
+    lifted = np.clip(brightest / np.maximum(transmitted, 1e-3), 0, 255)
+    # Next to ink, whatever is still lighter than a third of the paper is the ink's rim (JPEG rings
+    # there, and keeps less colour than the stroke), not print: black print is darker than that,
+    # and under the ink it stays so.
+    lifted[lifted >= _PRINT_CUT * paper] = paper
+    lifted = lifted.astype(np.uint8)
+    result = grey.copy()
+    np.copyto(result[box], lifted, where=near_ink)
+    return result
+
+
+@dataclass(frozen=True)
+class _InkMaps:
+    ratio: np.ndarray  # per coloured pixel: darkest / brightest channel of its pure ink; 0 elsewhere
+    brightness: np.ndarray  # per coloured pixel: its pure ink's brightest channel over paper; 0 elsewhere
+
+
+def _inks(
+    lab: np.ndarray, chroma: np.ndarray, ratio: np.ndarray, brightest: np.ndarray, paper: float
+) -> _InkMaps:
+    """The pure ink of each strongly coloured hue, measured on its most saturated pixels."""
+    coloured = chroma > _INK_CHROMA
+    ratio_map = np.zeros(ratio.shape, np.float32)
+    brightness_map = np.zeros(ratio.shape, np.float32)
+    a = lab[:, :, 1][coloured].astype(np.float32) - 128.0
+    b = lab[:, :, 2][coloured].astype(np.float32) - 128.0
+    hues = ((np.degrees(np.arctan2(b, a)) + 360.0) % 360.0 // _HUE_BIN_DEGREES).astype(np.int16)
+    pixel_ratio, pixel_brightness = ratio[coloured], brightest[coloured]
+    ratios = np.zeros(hues.shape, np.float32)
+    brightnesses = np.zeros(hues.shape, np.float32)
+    for hue in np.unique(hues):
+        in_bin = hues == hue
+        if np.count_nonzero(in_bin) < _MIN_INK_PIXELS:
+            continue  # a few coloured specks: too few to measure an ink by
+        pure_ratio = float(np.percentile(pixel_ratio[in_bin], _PURE_INK_PERCENTILE_LOW))
+        saturated = in_bin & (pixel_ratio <= np.percentile(pixel_ratio[in_bin], 2 * _PURE_INK_PERCENTILE_LOW))
+        ratios[in_bin] = max(pure_ratio, 1e-3)
+        brightnesses[in_bin] = min(1.0, float(np.median(pixel_brightness[saturated])) / paper)
+    ratio_map[coloured] = ratios
+    brightness_map[coloured] = brightnesses
+    return _InkMaps(ratio_map, brightness_map)
+
+
+def _chroma(lab: np.ndarray) -> np.ndarray:
+    a = lab[:, :, 1].astype(np.float32) - 128.0
+    b = lab[:, :, 2].astype(np.float32) - 128.0
+    return cv2.magnitude(a, b)
+
+
+@dataclass(frozen=True)
+class GreyMark:
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+def grey_marks(
+    darkness: np.ndarray, threshold: float, letter_height: float
+) -> tuple[np.ndarray, list[GreyMark]]:
+    """The pixels of the seals and scribbles on a grey page, and the marks found, from the page's
+    darkness (paper colour minus grey level: 0 is paper) and its ink threshold. The mask is empty when
+    there are none, or when a mark is as dark as the print (nothing then tells the print under it from
+    the mark: left alone rather than guessed)."""
+    height, width = darkness.shape
+    removed = np.zeros(darkness.shape, bool)
+    if letter_height <= 0:
+        return removed, []
+    factor = max(1, width // _ANALYSIS_WIDTH)
+    small = cv2.resize(darkness, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+    ink = (small > threshold).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    min_size = _MARK_MIN_LETTERS * letter_height / factor
+    max_size = _MARK_MAX_PAGE_SHARE * width / factor
+    areas = stats[:, cv2.CC_STAT_AREA]
+    widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    candidates = np.flatnonzero(
+        (heights >= min_size)
+        & (widths >= min_size)
+        & (widths <= max_size)
+        & (heights <= max_size)
+        & (areas <= _MARK_MAX_FILL * widths * heights)
+    )
+    candidates = candidates[candidates > 0]
+    if candidates.size == 0:
+        return removed, []
+    outside = np.ones(darkness.shape, bool)
+    for label in candidates:
+        left, top, box_width, box_height = (int(v) * factor for v in stats[label, :4])
+        outside[top : top + box_height, left : left + box_width] = False
+    print_darkness = _stroke_darkness(darkness, outside, threshold, _PRINT_PERCENTILE)
+    marks: list[GreyMark] = []
+    for label in candidates:
+        left, top, box_width, box_height = (int(v) for v in stats[label, :4])
+        own = (labels[top : top + box_height, left : left + box_width] == label).astype(np.uint8)
+        full = (
+            slice(top * factor, (top + box_height) * factor),
+            slice(left * factor, (left + box_width) * factor),
+        )
+        own_full = cv2.resize(own, (box_width * factor, box_height * factor), interpolation=cv2.INTER_NEAREST)
+        mark_darkness = _stroke_darkness(darkness[full], own_full > 0, threshold, 50.0)
+        if mark_darkness > _MARK_MAX_DARKNESS_SHARE * print_darkness:
+            continue  # as dark as the print: cannot be told from it
+        hull = cv2.resize(
+            _filled_hull(own), (box_width * factor, box_height * factor), interpolation=cv2.INTER_NEAREST
+        ).astype(bool)
+        cut = (mark_darkness + print_darkness) / 2.0
+        removed[full] |= hull & (darkness[full] < cut)
+        marks.append(GreyMark(left * factor, top * factor, box_width * factor, box_height * factor))
+    return removed, marks
+
+
+def _stroke_darkness(darkness: np.ndarray, where: np.ndarray, threshold: float, percentile: float) -> float:
+    """A percentile of the darkness of the ink in `where`."""
+    sample = darkness[where]
+    sample = sample[sample > threshold]
+    return float(np.percentile(sample, percentile)) if sample.size else 255.0
+
+
+def _filled_hull(mask: np.ndarray) -> np.ndarray:
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(mask)
+    if contours:
+        hull = cv2.convexHull(np.concatenate(contours))
+        cv2.fillConvexPoly(filled, hull, 1)
+    return filled
