@@ -53,8 +53,10 @@ class OcrEngine(Protocol):
         MissingDependencyError with what to install otherwise."""
         ...
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float) -> OcrPage:
-        """Words, boxes (in `image` pixels) and confidences of one grey page image.
+    def read(self, image: np.ndarray, *, lang: str, timeout: float, uniform_block: bool = False) -> OcrPage:
+        """Words, boxes (in `image` pixels) and confidences of one grey page image. `uniform_block`
+        reads the page as one block of text lines without layout analysis (Tesseract's `--psm 6`):
+        the retry for a page whose layout analysis found no text.
 
         Raises MissingDependencyError, OcrTimeoutError, OcrFailedError."""
         ...
@@ -68,7 +70,7 @@ class NullEngine:
     def version(self, lang: str) -> str:
         return "null"
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float) -> OcrPage:
+    def read(self, image: np.ndarray, *, lang: str, timeout: float, uniform_block: bool = False) -> OcrPage:
         return OcrPage(text="")
 
 

@@ -49,16 +49,17 @@ def read_page(
     letter_height: float = 0.0,
     target_letter_height: float = TARGET_LETTER_HEIGHT,
     cell_separator: str = " ",
+    uniform_block: bool = False,
 ) -> OcrPage:
     """OCR a cleaned grey page with `engine`, reading ruled tables one row per line. Word boxes are in
-    the coordinates of `gray`, whatever scale the engine read it at."""
+    the coordinates of `gray`, whatever scale the engine read it at. `uniform_block`: see OcrEngine.read."""
     tables, erased = find_and_erase_tables(gray)
     page_image = gray if erased is None else erased
     del erased
     scale = ocr_scale(letter_height, target_letter_height)
     if scale < 1.0:
         page_image = cv2.resize(page_image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    page = engine.read(page_image, lang=lang, timeout=timeout)
+    page = engine.read(page_image, lang=lang, timeout=timeout, uniform_block=uniform_block)
     if scale < 1.0:
         page = _in_page_coordinates(page, 1.0 / scale, gray.shape)
     return rebuild_with_tables(page, tables, cell_separator=cell_separator) if tables else page

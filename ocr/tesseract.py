@@ -54,8 +54,8 @@ class TesseractCliEngine:
     def version(self, lang: str) -> str:
         return check_tesseract(lang)
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float) -> OcrPage:
-        return ocr_image(image, lang=lang, timeout=timeout, dpi=None)
+    def read(self, image: np.ndarray, *, lang: str, timeout: float, uniform_block: bool = False) -> OcrPage:
+        return ocr_image(image, lang=lang, timeout=timeout, dpi=None, psm=6 if uniform_block else None)
 
 
 def ocr_image(
