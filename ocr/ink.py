@@ -49,6 +49,10 @@ _MARK_MIN_LETTERS = 3.0
 _MARK_MAX_PAGE_SHARE = 0.33
 # ... ink covering at most this share of its box (rings and pen loops are mostly empty) ...
 _MARK_MAX_FILL = 0.3
+# ... not ruled (at most this share of its pixels on straight runs this many letter heights long: a
+# seal's ring is straight for ~4 letter heights at its top, a table's rules for its whole width) ...
+_MARK_MAX_STRAIGHT_SHARE = 0.2
+_RULE_MIN_LETTERS = 8.0
 # ... and lighter than the print: its median darkness at most this share of the print's cores (this
 # percentile of the print's ink: thin letters are mostly grey edge, their cores are what stays black).
 _PRINT_PERCENTILE = 90.0
@@ -190,6 +194,8 @@ def grey_marks(
     for label in candidates:
         left, top, box_width, box_height = (int(v) for v in stats[label, :4])
         own = (labels[top : top + box_height, left : left + box_width] == label).astype(np.uint8)
+        if _straight_share(own, round(_RULE_MIN_LETTERS * letter_height / factor)) > _MARK_MAX_STRAIGHT_SHARE:
+            continue  # ruled: a table's grid or a form, which is print
         full = (
             slice(top * factor, (top + box_height) * factor),
             slice(left * factor, (left + box_width) * factor),
@@ -212,6 +218,16 @@ def _stroke_darkness(darkness: np.ndarray, where: np.ndarray, threshold: float, 
     sample = darkness[where]
     sample = sample[sample > threshold]
     return float(np.percentile(sample, percentile)) if sample.size else 255.0
+
+
+def _straight_share(mask: np.ndarray, length: int) -> float:
+    """Share of a component's pixels on straight horizontal or vertical runs of `length` or more."""
+    total = int(np.count_nonzero(mask))
+    if total == 0 or length < 2:
+        return 0.0
+    horizontal = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    vertical = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    return int(np.count_nonzero(horizontal | vertical)) / total
 
 
 def _filled_hull(mask: np.ndarray) -> np.ndarray:

@@ -5,7 +5,10 @@ when a measurement says the page needs them, because each costs accuracy on page
 (binarising a clean page erodes the thin Vietnamese diacritics). In order:
 
 1. orientation: Tesseract OSD, only when the text pixels pile up into columns rather than rows
-   (a page turned by 90°); 180° is not detected (it would cost an OSD run on every page);
+   (a page turned by 90°); 180° is not detected here (it would cost an OSD run on every page): the
+   pipeline reads a page turned by 180° again only when its OCR confidence is low;
+   coloured ink (a red seal, a blue signature) is taken off an RGB page first, and grey seals and
+   scribbles right after the page is measured (ocr/ink.py);
 2. remove-specks: isolated dark blobs smaller than half a letter with no ink within a letter height
    (or round, with none within a third of one) are painted with the paper colour; unlike a median
    filter this leaves every stroke and diacritic alone;

@@ -222,6 +222,8 @@ def ocr_page(
     item: InputFile, page: int, settings: RunSettings
 ) -> tuple[PageText | Problem, dict[str, float]]:
     """Render, clean up and OCR one page (1-based). Page-level failures come back as a Problem."""
+    import numpy as np
+
     from ocr.page_reader import read_page
     from ocr.preprocess import clean_page, with_options
     from ocr.render import SCAN_DPI_INFO, render_page
@@ -242,9 +244,11 @@ def ocr_page(
         t = timer.add("preprocess", t)
         letters_seen = int(cleaned.quality.get("letters", 0))
 
-        def read(uniform_block: bool = False) -> OcrPage:
+        page_image = cleaned.image
+
+        def read(image: np.ndarray, uniform_block: bool = False) -> OcrPage:
             return read_page(
-                cleaned.image,
+                image,
                 ocr_engine(settings.engine),
                 lang=settings.lang,
                 timeout=settings.page_timeout,
@@ -252,11 +256,19 @@ def ocr_page(
                 uniform_block=uniform_block,
             )
 
-        result = read()
+        result = read(page_image)
+        if letters_seen >= _MIN_LETTERS_TO_JUDGE and (result.confidence or 0.0) < _UPRIGHT_CONFIDENCE:
+            # A page fed upside down reads as confident garbage at best: Tesseract's word confidence
+            # on upright print is 0.88-0.95 on every sample page, so only a page below that pays for a
+            # second reading turned by 180°, and the more confident reading wins.
+            turned_image = np.ascontiguousarray(page_image[::-1, ::-1])
+            turned = read(turned_image)
+            if (turned.confidence or 0.0) > (result.confidence or 0.0) + _UPRIGHT_MARGIN:
+                result, page_image = turned, turned_image
         if _far_too_short(result.text, letters_seen, _RETRY_SHARE):
             # Layout analysis can lose a whole page (a seal or a scribble taken for a picture): the page
             # is read again as one block of lines, and the longer reading is kept.
-            retry = read(uniform_block=True)
+            retry = read(page_image, uniform_block=True)
             if _characters(retry.text) > _characters(result.text):
                 result = retry
         timer.add("ocr", t)
@@ -297,6 +309,10 @@ def _far_too_short(text: str, letters_seen: int, share: float) -> bool:
 _RETRY_SHARE = 0.3
 _SHORT_TEXT_SHARE = 0.5
 _MIN_LETTERS_TO_JUDGE = 20
+# Below this mean word confidence a page is also read turned by 180°; the turned reading must be this
+# much more confident to be kept.
+_UPRIGHT_CONFIDENCE = 0.75
+_UPRIGHT_MARGIN = 0.1
 
 
 def _reducible_letter_height(cleaned: CleanedPage, scan_dpi: float | None, dpi: int) -> float:

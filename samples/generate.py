@@ -40,8 +40,8 @@ from schemas.ground_truth import GroundTruth  # noqa: E402
 Kind = Literal["scan-pdf", "digital-pdf", "tiff", "txt"]
 Degradation = Literal["none", "clean", "mild", "heavy"]
 # What is done to a scan besides the degradation: "seal" stamps a red seal and a blue signature over
-# the signature block of the last page (samples/ink.py).
-Effect = Literal["none", "seal"]
+# the signature block of the last page (samples/ink.py); "upside-down" feeds the last page upside down.
+Effect = Literal["none", "seal", "upside-down"]
 
 MM_PER_INCH = 25.4
 PT_PER_INCH = 72.0
@@ -136,23 +136,33 @@ SAMPLES: list[SampleSpec] = [
         "report-2022-h1-vinhlong",
         "scan-pdf",
         "mild",
-        200,
-        "report-2022-h1-vinhlong scanned in colour at 200 DPI; on the last page a red round seal is stamped "
+        300,
+        "report-2022-h1-vinhlong scanned in colour (RGB JPEG); on the last page a red round seal is stamped "
         "over the signature title and a blue pen signature over the seal, right above the signer's name.",
         effect="seal",
         colour=True,
-        seed="report-2022-h1-vinhlong@200",
+        seed="report-2022-h1-vinhlong@300",
     ),
     SampleSpec(
         "report-2022-h1-vinhlong-seal-grey",
         "report-2022-h1-vinhlong",
         "scan-pdf",
         "mild",
-        200,
+        300,
         "The same seal and signature as report-2022-h1-vinhlong-seal-colour, scanned in grey: the red and "
         "blue ink become mid-grey strokes over the print.",
         effect="seal",
-        seed="report-2022-h1-vinhlong@200",
+        seed="report-2022-h1-vinhlong@300",
+    ),
+    SampleSpec(
+        "report-2022-09-travinh-upside-down",
+        "report-2022-09-travinh",
+        "tiff",
+        "clean",
+        300,
+        "report-2022-09-travinh with its last page fed upside down (turned 180°).",
+        effect="upside-down",
+        seed="report-2022-09-travinh",
     ),
 ]
 
@@ -888,6 +898,8 @@ def generate(spec: SampleSpec) -> Path:
         elif spec.kind == "tiff":
             profile = PROFILES[spec.degradation]
             scans = [degrade(page, profile, rng, spec.dpi) for page in clean]
+            if spec.effect == "upside-down":
+                scans[-1] = np.ascontiguousarray(scans[-1][::-1, ::-1])
             write_tiff(input_path, scans, spec.dpi)
         else:
             write_tesseract_eng_txt(input_path, clean)
