@@ -141,7 +141,7 @@ SAMPLES: list[SampleSpec] = [
         "over the signature title and a blue pen signature over the seal, right above the signer's name.",
         effect="seal",
         colour=True,
-        seed="report-2022-h1-vinhlong@300",
+        seed="report-2022-h1-vinhlong",
     ),
     SampleSpec(
         "report-2022-h1-vinhlong-seal-grey",
@@ -152,7 +152,7 @@ SAMPLES: list[SampleSpec] = [
         "The same seal and signature as report-2022-h1-vinhlong-seal-colour, scanned in grey: the red and "
         "blue ink become mid-grey strokes over the print.",
         effect="seal",
-        seed="report-2022-h1-vinhlong@300",
+        seed="report-2022-h1-vinhlong",
     ),
     SampleSpec(
         "report-2022-09-travinh-upside-down",
