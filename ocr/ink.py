@@ -5,10 +5,13 @@ right above the signer's name. Tesseract reads the seal's ring and legend and th
 letters, loses the print under them and may drop the whole layout of the page.
 
 Colour pages (`without_coloured_ink`): ink filters the light, so a pixel of the seal is the paper
-multiplied by the ink's colour, and print under it stays dark. For every strongly coloured hue the
-colour of the pure ink is measured (the lightest coloured pixels of that hue), and each pixel of that
-hue is divided by it: pure ink becomes paper, print under ink stays as dark as it was. Hue and chroma
-are taken from the chroma channels of Lab, which JPEG keeps (at half resolution) whatever the quality.
+multiplied by the ink's colour, and print under it stays dark. For every strongly coloured hue (Lab
+chroma, which JPEG keeps at half resolution whatever the quality) the pure ink is measured on its most
+saturated pixels: how much of its brightest channel it absorbs, and the ratio of its darkest channel to
+its brightest. How far a pixel's own ratio went towards the pure ink's says how much ink it holds, and
+that much ink's absorption is divided out of its brightest channel: pure ink becomes paper, print
+under the ink stays as dark as it was. Where two inks cross (the pen over the seal) the one-ink model
+does not hold: small dark crossings remain.
 
 Grey pages (`grey_marks`): the seal and the pen are mid-grey there, lighter than the print
 but darker than any paper. They are found by shape: a connected mark taller than three text lines,
@@ -27,8 +30,10 @@ import numpy as np
 __all__ = ["GreyMark", "colour_share", "grey_marks", "has_coloured_ink", "without_coloured_ink"]
 
 # Lab chroma (8-bit OpenCV scale) above which a pixel is coloured ink rather than grey print, paper or
-# the colour fringes JPEG leaves around black letters (those measured under 20 on the samples).
+# the colour fringes JPEG leaves around black letters.
 _INK_CHROMA = 30.0
+# Faintly coloured pixels (a weakly inked part of the stamp) count as ink when they touch strong ink.
+_FAINT_INK_CHROMA = 12.0
 # A page with at least this share of coloured pixels is read in colour (a seal is ~1% of an A4 page).
 _MIN_COLOUR_SHARE = 0.0005
 # Hues are grouped in bins of this many degrees; each bin's pure-ink colour is measured separately.
@@ -37,11 +42,17 @@ _MIN_INK_PIXELS = 200
 # The pure ink of a hue: this percentile of the darkest-over-brightest channel ratio of its coloured
 # pixels (the most saturated are full-strength ink on bare paper).
 _PURE_INK_PERCENTILE_LOW = 5.0
-# The rim of coloured strokes (JPEG's half-resolution colour): pixels this close to coloured ink and
-# carrying at least this chroma are lifted with it.
+# The rim of coloured strokes (JPEG's half-resolution colour): pixels this close to coloured ink take
+# its measure; there, whatever is lighter than this share of the paper after the division is ink.
 _RIM_PIXELS = 3
-_RIM_CHROMA = 8.0
 _PRINT_CUT = 0.35
+# Faint ink is lighter than this share of the paper; the thin strokes of print next to a seal (whose
+# colour fringes touch it) are darker and stay.
+_FAINT_PRINT_CUT = 0.6
+# A dark blob wholly inside the ink and at most this many pixels (at 300 DPI; a pen stroke 0.45 mm wide
+# crossing a ring 0.7 mm wide is ~50 px, a letter 200-400 px) is a crossing of two inks.
+_MAX_CROSSING_AREA = 150
+_A4_WIDTH_AT_300_DPI = 2480
 
 # Grey marks: taller than this many letter heights (a text line's component never is) ...
 _MARK_MIN_LETTERS = 3.0
@@ -94,20 +105,51 @@ def without_coloured_ink(rgb: np.ndarray) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _RIM_PIXELS + 1, 2 * _RIM_PIXELS + 1))
     ink_ratio = cv2.dilate(inks.ratio, kernel)
     ink_brightness = cv2.dilate(inks.brightness, kernel)
-    near_ink = ink_ratio > 0
+    measured = ink_ratio > 0
+    # Where the stamp inked weakly the colour is faint: those pixels, when they touch strong ink, are
+    # ink too; their brightest channel is what is left of the light, with no division.
+    faint = cv2.dilate(_touching(chroma[box] > _FAINT_INK_CHROMA, chroma[box] > _INK_CHROMA), kernel) > 0
+    near_ink = measured | faint
     # How much ink a pixel holds (0..1), from how far its colour went from grey towards the pure ink's,
     # and the light that much ink takes from the brightest channel: dividing it out leaves the print.
     strength = np.clip((1.0 - ratio) / np.maximum(1.0 - ink_ratio, 1e-3), 0.0, 1.0)
-    transmitted = 1.0 - strength * (1.0 - ink_brightness)
+    transmitted = np.where(measured, 1.0 - strength * (1.0 - ink_brightness), 1.0)
     lifted = np.clip(brightest / np.maximum(transmitted, 1e-3), 0, 255)
     # Next to ink, whatever is still lighter than a third of the paper is the ink's rim (JPEG rings
     # there, and keeps less colour than the stroke), not print: black print is darker than that,
     # and under the ink it stays so.
-    lifted[lifted >= _PRINT_CUT * paper] = paper
+    lifted[lifted >= np.where(measured, _PRINT_CUT, _FAINT_PRINT_CUT) * paper] = paper
     lifted = lifted.astype(np.uint8)
+    _clear_crossings(lifted, near_ink, paper, rgb.shape[1])
     result = grey.copy()
     np.copyto(result[box], lifted, where=near_ink)
     return result
+
+
+def _touching(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
+    """The connected parts of `weak` that hold a pixel of `strong` (hysteresis)."""
+    count, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    keep = np.zeros(count, bool)
+    keep[np.unique(labels[strong & weak])] = True
+    keep[0] = False
+    return keep[labels].astype(np.uint8)
+
+
+def _clear_crossings(lifted: np.ndarray, near_ink: np.ndarray, paper: float, page_width: int) -> None:
+    """Paint over the small dark blobs left wholly inside the ink, where two inks cross: print that an
+    ink crosses runs out of it, a crossing does not."""
+    dark = (lifted < _PRINT_CUT * paper).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        dark, 8, cv2.CV_32S, cv2.CCL_GRANA
+    )
+    if count <= 1:
+        return
+    outside = np.bincount(labels[~near_ink].ravel(), minlength=count)
+    largest = _MAX_CROSSING_AREA * (page_width / _A4_WIDTH_AT_300_DPI) ** 2
+    crossing = (outside == 0) & (stats[:, cv2.CC_STAT_AREA] <= largest)
+    crossing[0] = False
+    if crossing.any():
+        lifted[crossing[labels]] = np.uint8(paper)
 
 
 @dataclass(frozen=True)
