@@ -27,7 +27,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["GreyMark", "colour_share", "grey_marks", "has_coloured_ink", "without_coloured_ink"]
+__all__ = [
+    "GreyMark",
+    "InkComponents",
+    "colour_share",
+    "grey_marks",
+    "has_coloured_ink",
+    "without_coloured_ink",
+]
 
 # Lab chroma (8-bit OpenCV scale) above which a pixel is coloured ink rather than grey print, paper or
 # the colour fringes JPEG leaves around black letters.
@@ -68,7 +75,6 @@ _RULE_MIN_LETTERS = 8.0
 # percentile of the print's ink: thin letters are mostly grey edge, their cores are what stays black).
 _PRINT_PERCENTILE = 90.0
 _MARK_MAX_DARKNESS_SHARE = 0.85
-_ANALYSIS_WIDTH = 800
 
 
 def colour_share(rgb: np.ndarray) -> float:
@@ -198,25 +204,32 @@ class GreyMark:
     height: int
 
 
+@dataclass(frozen=True)
+class InkComponents:
+    """The page's ink as the clean-up measured it: connected components of the thresholded darkness on
+    a copy reduced by `factor` (max-pooled, so thin strokes stay connected)."""
+
+    factor: int
+    labels: np.ndarray  # label per reduced pixel
+    boxes: np.ndarray  # per label: left, top, width, height (reduced px)
+    areas: np.ndarray  # per label: pixels (reduced)
+
+
 def grey_marks(
-    darkness: np.ndarray, threshold: float, letter_height: float
-) -> tuple[np.ndarray, list[GreyMark]]:
-    """The pixels of the seals and scribbles on a grey page, and the marks found, from the page's
-    darkness (paper colour minus grey level: 0 is paper) and its ink threshold. The mask is empty when
-    there are none, or when a mark is as dark as the print (nothing then tells the print under it from
-    the mark: left alone rather than guessed)."""
-    height, width = darkness.shape
-    removed = np.zeros(darkness.shape, bool)
+    darkness: np.ndarray, threshold: float, letter_height: float, components: InkComponents
+) -> tuple[np.ndarray | None, list[GreyMark]]:
+    """The pixels of the seals and scribbles on a grey page (None when there are none), and the marks
+    found, from the page's darkness (paper colour minus grey level: 0 is paper), its ink threshold and
+    its ink components. A mark as dark as the print is not taken (nothing then tells the print under
+    it from the mark: left alone rather than guessed)."""
+    width = darkness.shape[1]
     if letter_height <= 0:
-        return removed, []
-    factor = max(1, width // _ANALYSIS_WIDTH)
-    small = cv2.resize(darkness, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
-    ink = (small > threshold).astype(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_32S, cv2.CCL_GRANA)
+        return None, []
+    factor, labels = components.factor, components.labels
     min_size = _MARK_MIN_LETTERS * letter_height / factor
     max_size = _MARK_MAX_PAGE_SHARE * width / factor
-    areas = stats[:, cv2.CC_STAT_AREA]
-    widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    areas = components.areas
+    widths, heights = components.boxes[:, 2], components.boxes[:, 3]
     candidates = np.flatnonzero(
         (heights >= min_size)
         & (widths >= min_size)
@@ -224,20 +237,25 @@ def grey_marks(
         & (heights <= max_size)
         & (areas <= _MARK_MAX_FILL * widths * heights)
     )
-    candidates = candidates[candidates > 0]
-    if candidates.size == 0:
-        return removed, []
-    outside = np.ones(darkness.shape, bool)
-    for label in candidates:
-        left, top, box_width, box_height = (int(v) * factor for v in stats[label, :4])
-        outside[top : top + box_height, left : left + box_width] = False
-    print_darkness = _stroke_darkness(darkness, outside, threshold, _PRINT_PERCENTILE)
-    marks: list[GreyMark] = []
-    for label in candidates:
-        left, top, box_width, box_height = (int(v) for v in stats[label, :4])
+    rule_length = round(_RULE_MIN_LETTERS * letter_height / factor)
+    marks_found: list[tuple[int, np.ndarray]] = []
+    for label in candidates[candidates > 0]:
+        left, top, box_width, box_height = (int(v) for v in components.boxes[label])
         own = (labels[top : top + box_height, left : left + box_width] == label).astype(np.uint8)
-        if _straight_share(own, round(_RULE_MIN_LETTERS * letter_height / factor)) > _MARK_MAX_STRAIGHT_SHARE:
-            continue  # ruled: a table's grid or a form, which is print
+        if _straight_share(own, rule_length) <= _MARK_MAX_STRAIGHT_SHARE:  # else ruled: a table, print
+            marks_found.append((int(label), own))
+    if not marks_found:
+        return None, []
+    # The print's strokes, sampled on every other row and column away from the marks.
+    outside = np.ones(darkness.shape, bool)
+    for label, _ in marks_found:
+        left, top, box_width, box_height = (int(v) * factor for v in components.boxes[label])
+        outside[top : top + box_height, left : left + box_width] = False
+    print_darkness = _stroke_darkness(darkness[::2, ::2], outside[::2, ::2], threshold, _PRINT_PERCENTILE)
+    marks: list[GreyMark] = []
+    removed = np.zeros(darkness.shape, bool)
+    for label, own in marks_found:
+        left, top, box_width, box_height = (int(v) for v in components.boxes[label])
         full = (
             slice(top * factor, (top + box_height) * factor),
             slice(left * factor, (left + box_width) * factor),
@@ -252,7 +270,7 @@ def grey_marks(
         cut = (mark_darkness + print_darkness) / 2.0
         removed[full] |= hull & (darkness[full] < cut)
         marks.append(GreyMark(left * factor, top * factor, box_width * factor, box_height * factor))
-    return removed, marks
+    return (removed if marks else None), marks
 
 
 def _stroke_darkness(darkness: np.ndarray, where: np.ndarray, threshold: float, percentile: float) -> float:

@@ -41,7 +41,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ocr.ink import grey_marks, has_coloured_ink, without_coloured_ink
+from ocr.ink import InkComponents, grey_marks, has_coloured_ink, without_coloured_ink
 from ocr.tesseract import detect_orientation
 
 __all__ = [
@@ -152,8 +152,11 @@ def clean_page(image: Image.Image | np.ndarray, options: CleanupOptions = ADAPTI
     measured = True  # the analysis still describes `gray`
     trusted = quality["letters"] >= 50 and quality["speckle_ratio"] < 1.0
     if trusted:
-        marks_mask, marks = grey_marks(analysis.darkness, analysis.stats.threshold, quality["letter_height"])
-        if marks:
+        components = InkComponents(analysis.factor, analysis.labels, analysis.boxes, analysis.areas)
+        marks_mask, marks = grey_marks(
+            analysis.darkness, analysis.stats.threshold, quality["letter_height"], components
+        )
+        if marks_mask is not None:
             # Seal and pen pixels become paper in both the darkness (flattened below) and the page.
             analysis.darkness[marks_mask] = 0
             gray = gray.copy()
@@ -287,6 +290,7 @@ class _PageAnalysis:
     stats: _DarknessStats
     labels: np.ndarray  # connected components of the reduced ink
     boxes: np.ndarray  # per label: left, top, width, height (reduced px)
+    areas: np.ndarray  # per label: pixels (reduced)
     text_component: np.ndarray  # bool per label: part of a group of letters
     speck_component: np.ndarray  # bool per label
     letter_heights: np.ndarray  # full-size px
@@ -407,6 +411,7 @@ def _analyse(gray: np.ndarray) -> _PageAnalysis:
         stats=stats,
         labels=labels,
         boxes=boxes,
+        areas=areas,
         text_component=in_group,
         speck_component=speck,
         letter_heights=letter_heights,

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.engine import OcrPage
-from ocr.ink import grey_marks, has_coloured_ink, without_coloured_ink
+from ocr.ink import InkComponents, grey_marks, has_coloured_ink, without_coloured_ink
 from ocr.preprocess import _analyse, clean_page
 from ocr.render import render_page
 
@@ -81,8 +81,9 @@ def test_a_grey_mark_as_dark_as_the_print_is_left_alone() -> None:
     _, print_mask, ring_mask = _print_under_a_seal()
     grey = np.where(print_mask | ring_mask, 20, PAPER).astype(np.uint8)
     analysis = _analyse(grey)
-    removed, marks = grey_marks(analysis.darkness, analysis.stats.threshold, 45.0)
-    assert marks == [] and not removed.any()
+    components = InkComponents(analysis.factor, analysis.labels, analysis.boxes, analysis.areas)
+    removed, marks = grey_marks(analysis.darkness, analysis.stats.threshold, 45.0, components)
+    assert marks == [] and removed is None
 
 
 @pytest.mark.slow
