@@ -40,8 +40,9 @@ from schemas.ground_truth import GroundTruth  # noqa: E402
 Kind = Literal["scan-pdf", "digital-pdf", "tiff", "txt"]
 Degradation = Literal["none", "clean", "mild", "heavy"]
 # What is done to a scan besides the degradation: "seal" stamps a red seal and a blue signature over
-# the signature block of the last page (samples/ink.py); "upside-down" feeds the last page upside down.
-Effect = Literal["none", "seal", "upside-down"]
+# the signature block of the last page (samples/ink.py); "upside-down" feeds the last page upside down;
+# "borders" adds the black bands a scanner's open lid leaves and two punch holes in the left margin.
+Effect = Literal["none", "seal", "upside-down", "borders"]
 
 MM_PER_INCH = 25.4
 PT_PER_INCH = 72.0
@@ -162,6 +163,17 @@ SAMPLES: list[SampleSpec] = [
         300,
         "report-2022-09-travinh with its last page fed upside down (turned 180°).",
         effect="upside-down",
+        seed="report-2022-09-travinh",
+    ),
+    SampleSpec(
+        "report-2022-09-travinh-borders",
+        "report-2022-09-travinh",
+        "tiff",
+        "clean",
+        300,
+        "report-2022-09-travinh scanned with the lid open: black bands along the top and left edges "
+        "(ragged, as the page lay slightly askew) and two black punch holes in the left margin.",
+        effect="borders",
         seed="report-2022-09-travinh",
     ),
 ]
@@ -733,6 +745,25 @@ def write_scan_pdf(path: Path, pages: list[np.ndarray], dpi: int, quality: int, 
     )
 
 
+def scanner_borders(scan: np.ndarray, dpi: int, rng: np.random.Generator) -> np.ndarray:
+    """Black bands along the top and left edges, as a scanner's open lid leaves them (their inner edge
+    ragged and slanted), and two black punch holes 80 mm apart in the left margin."""
+    page = scan.copy()
+    height, width = page.shape
+    px_per_mm = dpi / 25.4
+    left = (rng.uniform(5, 8) + np.linspace(0, rng.uniform(1, 3), height)) * px_per_mm
+    left += rng.normal(0, 0.15 * px_per_mm, height).cumsum() * 0.05
+    top = (rng.uniform(3, 6) + np.linspace(0, rng.uniform(0.5, 2), width)) * px_per_mm
+    columns, rows = np.arange(width)[None, :], np.arange(height)[:, None]
+    black = (columns < left[:, None]) | (rows < top[None, :])
+    page[black] = rng.integers(5, 30, int(black.sum())).astype(np.uint8)
+    middle = height / 2
+    for offset_mm in (-40, 40):
+        centre = (round(14 * px_per_mm), round(middle + offset_mm * px_per_mm))
+        cv2.circle(page, centre, round(3 * px_per_mm), 15, -1, lineType=cv2.LINE_AA)
+    return page
+
+
 def _grey(scan: np.ndarray) -> np.ndarray:
     """What a grey scanner gives for a page: its luma (ITU-R 601, as Pillow's "L")."""
     if scan.ndim == 2:
@@ -900,6 +931,8 @@ def generate(spec: SampleSpec) -> Path:
             scans = [degrade(page, profile, rng, spec.dpi) for page in clean]
             if spec.effect == "upside-down":
                 scans[-1] = np.ascontiguousarray(scans[-1][::-1, ::-1])
+            elif spec.effect == "borders":
+                scans = [scanner_borders(scan, spec.dpi, rng) for scan in scans]
             write_tiff(input_path, scans, spec.dpi)
         else:
             write_tesseract_eng_txt(input_path, clean)
