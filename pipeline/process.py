@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr.postprocess import postprocess_text
+from ocr.second_reading import SHORT_TEXT_SHARE, characters, far_too_short, read_with_second_chance
 from parsers.checks import check_consistency
 from parsers.kpis import extract_kpis
 from parsers.metadata import parse_metadata
@@ -243,8 +244,7 @@ def ocr_page(
         del image
         t = timer.add("preprocess", t)
         letters_seen = int(cleaned.quality.get("letters", 0))
-
-        page_image = cleaned.image
+        reducible = _reducible_letter_height(cleaned, scan_dpi, settings.dpi)
 
         def read(image: np.ndarray, uniform_block: bool = False) -> OcrPage:
             return read_page(
@@ -252,25 +252,11 @@ def ocr_page(
                 ocr_engine(settings.engine),
                 lang=settings.lang,
                 timeout=settings.page_timeout,
-                letter_height=_reducible_letter_height(cleaned, scan_dpi, settings.dpi),
+                letter_height=reducible,
                 uniform_block=uniform_block,
             )
 
-        result = read(page_image)
-        if letters_seen >= _MIN_LETTERS_TO_JUDGE and (result.confidence or 0.0) < _UPRIGHT_CONFIDENCE:
-            # A page fed upside down reads as confident garbage at best: Tesseract's word confidence
-            # on upright print is 0.88-0.95 on every sample page, so only a page below that pays for a
-            # second reading turned by 180°, and the more confident reading wins.
-            turned_image = np.ascontiguousarray(page_image[::-1, ::-1])
-            turned = read(turned_image)
-            if (turned.confidence or 0.0) > (result.confidence or 0.0) + _UPRIGHT_MARGIN:
-                result, page_image = turned, turned_image
-        if _far_too_short(result.text, letters_seen, _RETRY_SHARE):
-            # Layout analysis can lose a whole page (a seal or a scribble taken for a picture): the page
-            # is read again as one block of lines, and the longer reading is kept.
-            retry = read(page_image, uniform_block=True)
-            if _characters(retry.text) > _characters(result.text):
-                result = retry
+        result = read_with_second_chance(cleaned.image, read, letters_seen)
         timer.add("ocr", t)
     except MissingDependencyError:
         raise
@@ -293,26 +279,6 @@ def ocr_page(
         letters_seen=letters_seen,
     )
     return text, timer.seconds
-
-
-def _characters(text: str) -> int:
-    return sum(1 for character in text if not character.isspace())
-
-
-def _far_too_short(text: str, letters_seen: int, share: float) -> bool:
-    """Whether fewer characters were read than `share` of the letters the clean-up counted (a page of
-    print reads as 0.83-0.92 characters per counted letter on the samples)."""
-    return letters_seen >= _MIN_LETTERS_TO_JUDGE and _characters(text) < share * letters_seen
-
-
-# Read again as one block below this share of characters per letter seen; warned about below the other.
-_RETRY_SHARE = 0.3
-_SHORT_TEXT_SHARE = 0.5
-_MIN_LETTERS_TO_JUDGE = 20
-# Below this mean word confidence a page is also read turned by 180°; the turned reading must be this
-# much more confident to be kept.
-_UPRIGHT_CONFIDENCE = 0.75
-_UPRIGHT_MARGIN = 0.1
 
 
 def _reducible_letter_height(cleaned: CleanedPage, scan_dpi: float | None, dpi: int) -> float:
@@ -404,14 +370,14 @@ def finish_document(plan: DocumentPlan, settings: RunSettings) -> DocumentResult
                     page=p.page,
                 )
             )
-        elif p.source == TextSource.OCR and _far_too_short(p.raw_text, p.letters_seen, _SHORT_TEXT_SHARE):
+        elif p.source == TextSource.OCR and far_too_short(p.raw_text, p.letters_seen, SHORT_TEXT_SHARE):
             problems.append(
                 Problem(
                     source_path=source,
                     severity=Severity.WARNING,
                     code="page.short_text",
                     message=(
-                        f"only {_characters(p.raw_text)} characters read where about {p.letters_seen} "
+                        f"only {characters(p.raw_text)} characters read where about {p.letters_seen} "
                         "letters are printed: part of the page was not read; check it by eye"
                     ),
                     page=p.page,
