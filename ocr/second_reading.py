@@ -2,7 +2,8 @@
 
 - Upside down: Tesseract's mean word confidence on upright print is 0.88-0.95 on every sample page;
   a page below UPRIGHT_CONFIDENCE is read again turned by 180°, and the turned reading is kept when it
-  reaches that confidence itself and is clearly more confident. Pages that read well pay nothing (OSD on every page would cost a run each).
+  reaches that confidence itself and is clearly more confident. Pages that read well pay nothing (OSD
+  on every page would cost a run each).
 - Layout lost: a page whose reading holds far fewer characters than the letters the clean-up counted
   on it (a seal or a scribble taken for a picture can hide a whole page from the layout analysis) is
   read again as one block of lines (`uniform_block`, Tesseract's `--psm 6`), and the longer reading is
