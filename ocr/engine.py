@@ -52,9 +52,19 @@ class OcrEngine(Protocol):
         MissingDependencyError with what to install otherwise."""
         ...
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float, dpi: int | None = None) -> OcrPage:
+    def read(
+        self,
+        image: np.ndarray,
+        *,
+        lang: str,
+        timeout: float,
+        dpi: int | None = None,
+        uniform_block: bool = False,
+    ) -> OcrPage:
         """Words, boxes (in `image` pixels) and confidences of one grey page image; `dpi` is the
-        image's resolution when known (None: the engine estimates it).
+        image's resolution when known (None: the engine estimates it). `uniform_block` reads the page as
+        one block of text lines without layout analysis (Tesseract's `--psm 6`): the retry for a page
+        whose layout analysis found no text.
 
         Raises MissingDependencyError, OcrTimeoutError, OcrFailedError."""
         ...
@@ -68,5 +78,13 @@ class NullEngine:
     def version(self, lang: str) -> str:
         return "null"
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float, dpi: int | None = None) -> OcrPage:
+    def read(
+        self,
+        image: np.ndarray,
+        *,
+        lang: str,
+        timeout: float,
+        dpi: int | None = None,
+        uniform_block: bool = False,
+    ) -> OcrPage:
         return OcrPage(text="")

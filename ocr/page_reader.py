@@ -50,12 +50,14 @@ def read_page(
     letter_height: float = 0.0,
     target_letter_height: float = TARGET_LETTER_HEIGHT,
     cell_separator: str = " ",
+    uniform_block: bool = False,
 ) -> OcrPage:
     """OCR a cleaned grey page with `engine`, reading ruled tables one row per line. Word boxes are in
     the coordinates of `gray`, whatever scale the engine read it at. `dpi` (the page's resolution)
     is passed to the engine for a page read at its own size; a reduced page is read with none, so
     that Tesseract estimates it from the text ("200 DPI" for a 300-DPI page reduced to 2/3 read
-    slower and worse than no resolution: issue 11)."""
+    slower and worse than no resolution: issue 11). `uniform_block`: see
+    OcrEngine.read."""
     tables, erased = find_and_erase_tables(gray)
     page_image = gray if erased is None else erased
     del erased
@@ -64,7 +66,13 @@ def read_page(
     scale = 1.0 if tables else ocr_scale(letter_height, target_letter_height)
     if scale < 1.0:
         page_image = cv2.resize(page_image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    page = engine.read(page_image, lang=lang, timeout=timeout, dpi=dpi if scale == 1.0 else None)
+    page = engine.read(
+        page_image,
+        lang=lang,
+        timeout=timeout,
+        dpi=dpi if scale == 1.0 else None,
+        uniform_block=uniform_block,
+    )
     if scale < 1.0:
         page = _in_page_coordinates(page, 1.0 / scale, gray.shape)
     return rebuild_with_tables(page, tables, cell_separator=cell_separator) if tables else page

@@ -5,7 +5,10 @@ when a measurement says the page needs them, because each costs accuracy on page
 (binarising a clean page erodes the thin Vietnamese diacritics). In order:
 
 1. orientation: Tesseract OSD, only when the text pixels pile up into columns rather than rows
-   (a page turned by 90°); 180° is not detected (it would cost an OSD run on every page);
+   (a page turned by 90°); 180° is not detected here (it would cost an OSD run on every page): the
+   pipeline reads a page turned by 180° again only when its OCR confidence is low;
+   coloured ink (a red seal, a blue signature) is taken off an RGB page first, and grey seals and
+   scribbles right after the page is measured (ocr/ink.py);
 2. remove-specks: isolated dark blobs smaller than half a letter with no ink within a letter height
    (or round, with none within a third of one) are painted with the paper colour; unlike a median
    filter this leaves every stroke and diacritic alone;
@@ -38,6 +41,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ocr.ink import InkComponents, grey_marks, has_coloured_ink, without_coloured_ink
 from ocr.tesseract import detect_orientation
 
 __all__ = [
@@ -119,9 +123,16 @@ _MAX_SPECK_BOXES = 2000
 
 
 def clean_page(image: Image.Image | np.ndarray, options: CleanupOptions = ADAPTIVE) -> CleanedPage:
-    """Grayscale, then despeckle / flatten / deskew / upscale as far as this page needs it."""
-    gray = _to_gray(image)
+    """Grayscale (coloured ink taken off), then despeckle / flatten / deskew / upscale as far as this
+    page needs it, and grey seals and scribbles taken off."""
     steps = ["grayscale"]
+    rgb = _rgb(image)
+    if rgb is not None and has_coloured_ink(rgb[::4, ::4]):
+        gray = without_coloured_ink(rgb)
+        steps.append("remove-coloured-ink")
+    else:
+        gray = _to_gray(image)
+    del rgb
     analysis = _analyse(gray)
     skew = analysis.skew(options.max_skew_degrees)
     if options.orientation == "auto":
@@ -139,6 +150,18 @@ def clean_page(image: Image.Image | np.ndarray, options: CleanupOptions = ADAPTI
         denoise = "components" if quality["speckle_ratio"] > options.speckle_ratio else "never"
     remove_specks = False
     measured = True  # the analysis still describes `gray`
+    trusted = quality["letters"] >= 50 and quality["speckle_ratio"] < 1.0
+    if trusted:
+        components = InkComponents(analysis.factor, analysis.labels, analysis.boxes, analysis.areas)
+        marks_mask, marks = grey_marks(
+            analysis.darkness, analysis.stats.threshold, quality["letter_height"], components
+        )
+        if marks_mask is not None:
+            # Seal and pen pixels become paper in both the darkness (flattened below) and the page.
+            analysis.darkness[marks_mask] = 0
+            gray = gray.copy()
+            gray[marks_mask] = analysis.background[marks_mask]
+            steps.append(f"remove-marks({len(marks)})")
     if denoise == "median":
         gray = cv2.medianBlur(gray, 3)
         steps.append("median3")
@@ -164,7 +187,6 @@ def clean_page(image: Image.Image | np.ndarray, options: CleanupOptions = ADAPTI
     letter_height = quality["letter_height"]
     # A few dozen letters are needed before their median height says anything about the scale.
     # Dense noise groups into fake tiny "letters", so a speckled page's letter height is not trusted.
-    trusted = quality["letters"] >= 50 and quality["speckle_ratio"] < 1.0
     scale = 1.0
     if options.upscale == "auto" and trusted and 0 < letter_height < options.min_letter_height:
         scale = min(options.target_letter_height / letter_height, 3.0)
@@ -268,6 +290,7 @@ class _PageAnalysis:
     stats: _DarknessStats
     labels: np.ndarray  # connected components of the reduced ink
     boxes: np.ndarray  # per label: left, top, width, height (reduced px)
+    areas: np.ndarray  # per label: pixels (reduced)
     text_component: np.ndarray  # bool per label: part of a group of letters
     speck_component: np.ndarray  # bool per label
     letter_heights: np.ndarray  # full-size px
@@ -388,6 +411,7 @@ def _analyse(gray: np.ndarray) -> _PageAnalysis:
         stats=stats,
         labels=labels,
         boxes=boxes,
+        areas=areas,
         text_component=in_group,
         speck_component=speck,
         letter_heights=letter_heights,
@@ -591,6 +615,16 @@ def _warp(gray: np.ndarray, degrees: float, scale: float, paper: int | None = No
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=paper,
     )
+
+
+def _rgb(image: Image.Image | np.ndarray) -> np.ndarray | None:
+    """The image as an RGB array when it is in colour; None for a grey one."""
+    if isinstance(image, Image.Image):
+        return np.asarray(image) if image.mode == "RGB" else None
+    array = np.asarray(image)
+    if array.ndim == 3 and array.shape[2] == 3 and array.dtype == np.uint8:
+        return np.ascontiguousarray(array[:, :, ::-1])  # OpenCV arrays are BGR
+    return None
 
 
 def _to_gray(image: Image.Image | np.ndarray) -> np.ndarray:

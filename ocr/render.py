@@ -64,8 +64,8 @@ _DECODE_ERRORS = (OSError, ValueError, TypeError, SyntaxError, EOFError, IndexEr
 
 
 def render_pages(path: Path, dpi: int = 300, password: str | None = None) -> Iterator[Image.Image]:
-    """Yield each page of a PDF or image file as a PIL image (L for PDF pages, RGB or L for images),
-    at about `dpi`."""
+    """Yield each page of a PDF or image file as a PIL image (L for PDF pages, RGB for a colour scan
+    with coloured ink on it; RGB or L for images), at about `dpi`."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
@@ -126,8 +126,11 @@ def _render_pdf(
     numbers = range(1, info.pages + 1) if only_page is None else [only_page]
     for page_number in numbers:
         scan = None if info.encrypted else embedded_scan(path, page_number)
-        if native_scans and scan is not None and scan.ppi >= dpi * (1 - _DPI_TOLERANCE):
-            embedded = _decoded(scan)
+        # Colour is kept only where the page has coloured ink (a seal, a signature): the embedded scan is
+        # then taken as it is, since rendering is grey; grey scans stay on the fast grey path.
+        colour = scan is not None and _carries_coloured_ink(scan)
+        if scan is not None and (native_scans or colour) and scan.ppi >= dpi * (1 - _DPI_TOLERANCE):
+            embedded = _decoded(scan, colour)
             if embedded is not None:
                 _check_pixels(path, page_number, embedded.width, embedded.height)
                 yield embedded
@@ -141,9 +144,10 @@ def _render_pdf(
                 userpw=password,
                 ownerpw=password,
                 thread_count=1,
-                # OCR reads grey levels only: `pdftoppm -gray` writes a third of the bytes and takes
-                # ~0.35 s instead of ~0.45 s for a 300-DPI A4 scan, and nothing converts it afterwards.
-                grayscale=True,
+                # OCR reads grey levels: `pdftoppm -gray` writes a third of the bytes and takes ~0.35 s
+                # instead of ~0.45 s for a 300-DPI A4 scan. A colour scan with coloured ink (a red
+                # seal, a blue signature) keeps its colour: the clean-up takes the ink off by its hue.
+                grayscale=not colour,
                 timeout=PDF_RENDER_TIMEOUT_SECONDS,
             )
         except (PDFInfoNotInstalledError, PopplerNotInstalledError) as error:
@@ -172,11 +176,27 @@ def _render_pdf(
         yield page
 
 
-def _decoded(scan: EmbeddedScan) -> Image.Image | None:
+def _decoded(scan: EmbeddedScan, colour: bool) -> Image.Image | None:
     try:
-        return scan.decode()
+        return scan.decode(colour=colour)
     except _DECODE_ERRORS:
         return None  # poppler renders the page instead
+
+
+def _carries_coloured_ink(scan: EmbeddedScan) -> bool:
+    """Whether a colour scan shows coloured ink, judged on the JPEG decoder's 4x reduced copy (a few
+    ms); grey scans, and colour scans of black print only, stay on the grey fast path."""
+    if scan.preview is None:
+        return False
+    try:
+        preview = scan.preview()
+    except _DECODE_ERRORS:
+        return False
+    import numpy as np
+
+    from ocr.ink import has_coloured_ink
+
+    return has_coloured_ink(np.asarray(preview))
 
 
 def _pdf_info_of(path: Path, password: str | None) -> PdfInfo:

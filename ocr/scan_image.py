@@ -39,7 +39,12 @@ _GREY_OR_RGB = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}
 @dataclass(frozen=True)
 class EmbeddedScan:
     ppi: float  # the scan's resolution on the page
-    decode: Callable[[], Image.Image]  # the grey image, `info["dpi"]` set to `ppi`
+    # The image, `info["dpi"]` set to `ppi`: grey, or RGB when called with colour=True on an RGB scan.
+    decode: Callable[..., Image.Image]
+    rgb: bool = False  # a colour scan (DeviceRGB)
+    # An RGB copy reduced 4x by the JPEG decoder itself (a few ms): enough to see whether the page
+    # carries coloured ink. None for a grey scan.
+    preview: Callable[[], Image.Image] | None = None
 
 
 def embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
@@ -103,17 +108,27 @@ def _embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
     ppi = width_px / (a / 72.0)
     if not _PLAUSIBLE_PPI[0] <= ppi <= _PLAUSIBLE_PPI[1] or abs(height_px / (d / 72.0) - ppi) > 0.02 * ppi:
         return None
-    def decode() -> Image.Image:
-        decoded = Image.open(io.BytesIO(image.get_data()))
+    data = image.get_data()
+
+    rgb = str(image.get("/ColorSpace")) == "/DeviceRGB"
+
+    def decode(colour: bool = False) -> Image.Image:
+        decoded = Image.open(io.BytesIO(data))
         if decoded.format != "JPEG" or decoded.size != (width_px, height_px):
             raise ValueError("the embedded image is not the JPEG its dictionary describes")
+        mode = "RGB" if colour and rgb else "L"
         # Decoding straight to grey: the JPEG decoder skips the colour conversion of an RGB scan.
-        decoded.draft("L", decoded.size)
-        grey = decoded.convert("L")
-        grey.info["dpi"] = (round(ppi), round(ppi))
-        return grey
+        decoded.draft(mode, decoded.size)
+        page = decoded.convert(mode)
+        page.info["dpi"] = (round(ppi), round(ppi))
+        return page
 
-    return EmbeddedScan(ppi=ppi, decode=decode)
+    def preview() -> Image.Image:
+        decoded = Image.open(io.BytesIO(data))
+        decoded.draft("RGB", (width_px // 4, height_px // 4))
+        return decoded.convert("RGB")
+
+    return EmbeddedScan(ppi=ppi, decode=decode, rgb=rgb, preview=preview if rgb else None)
 
 
 @functools.lru_cache(maxsize=4)

@@ -51,8 +51,16 @@ class TesseractCliEngine:
     def version(self, lang: str) -> str:
         return check_tesseract(lang)
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float, dpi: int | None = None) -> OcrPage:
-        return ocr_image(image, lang=lang, timeout=timeout, dpi=dpi)
+    def read(
+        self,
+        image: np.ndarray,
+        *,
+        lang: str,
+        timeout: float,
+        dpi: int | None = None,
+        uniform_block: bool = False,
+    ) -> OcrPage:
+        return ocr_image(image, lang=lang, timeout=timeout, dpi=dpi, psm=6 if uniform_block else None)
 
 
 def ocr_image(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr.postprocess import postprocess_text
+from ocr.second_reading import SHORT_TEXT_SHARE, characters, far_too_short, read_with_second_chance
 from parsers.checks import check_consistency
 from parsers.kpis import extract_kpis
 from parsers.metadata import parse_metadata
@@ -44,6 +45,7 @@ from schemas.extraction import KpiMatch, ReportMetadata
 if TYPE_CHECKING:
     from PIL import Image
 
+    from ocr.engine import OcrPage
     from ocr.preprocess import CleanedPage
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ class PageText:
     # The words of raw_text with their boxes (OCR and text-layer pages): to box each value on the page.
     geometry: PageGeometry | None = None
     changed_words: list[ChangedWord] = field(default_factory=list)
+    # Letters the clean-up counted on an OCR page: what the text read should roughly amount to.
+    letters_seen: int = 0
 
 
 @dataclass
@@ -261,6 +265,8 @@ def ocr_page(
     item: InputFile, page: int, settings: RunSettings
 ) -> tuple[PageText | Problem, dict[str, float]]:
     """Render, clean up and OCR one page (1-based). Page-level failures come back as a Problem."""
+    import numpy as np
+
     from ocr.page_reader import read_page
     from ocr.render import SCAN_DPI_INFO, render_page
     from ocr.threads import single_threaded
@@ -281,15 +287,22 @@ def ocr_page(
         cleaned = clean_for_ocr(image)
         del image
         t = timer.add("preprocess", t)
-        result = read_page(
-            cleaned.image,
-            ocr_engine(settings.engine),
-            lang=settings.lang,
-            timeout=settings.page_timeout,
-            dpi=settings.dpi,
-            letter_height=_reducible_letter_height(cleaned, scan_dpi, settings.dpi),
-            target_letter_height=settings.ocr_letter_height,
-        )
+        letters_seen = int(cleaned.quality.get("letters", 0))
+        reducible = _reducible_letter_height(cleaned, scan_dpi, settings.dpi)
+
+        def read(image: np.ndarray, uniform_block: bool = False) -> OcrPage:
+            return read_page(
+                image,
+                ocr_engine(settings.engine),
+                lang=settings.lang,
+                timeout=settings.page_timeout,
+                dpi=settings.dpi,
+                letter_height=reducible,
+                target_letter_height=settings.ocr_letter_height,
+                uniform_block=uniform_block,
+            )
+
+        result = read_with_second_chance(cleaned.image, read, letters_seen)
         height, width = cleaned.image.shape[:2]
         timer.add("ocr", t)
     except MissingDependencyError:
@@ -317,6 +330,7 @@ def ocr_page(
             tuple(WordBox(w.text, w.left, w.top, w.left + w.width, w.top + w.height) for w in result.words),
         ),
         ocr_words=[(w.text, w.confidence) for w in result.words],
+        letters_seen=letters_seen,
     )
     return text, timer.seconds
 
@@ -439,6 +453,19 @@ def finish_document(plan: DocumentPlan, settings: RunSettings) -> DocumentResult
                     severity=Severity.WARNING,
                     code="page.blank",
                     message="no text found on this page (blank, or too faint to read)",
+                    page=p.page,
+                )
+            )
+        elif p.source == TextSource.OCR and far_too_short(p.raw_text, p.letters_seen, SHORT_TEXT_SHARE):
+            problems.append(
+                Problem(
+                    source_path=source,
+                    severity=Severity.WARNING,
+                    code="page.short_text",
+                    message=(
+                        f"only {characters(p.raw_text)} characters read where about {p.letters_seen} "
+                        "letters are printed: part of the page was not read; check it by eye"
+                    ),
                     page=p.page,
                 )
             )

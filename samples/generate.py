@@ -30,12 +30,19 @@ SAMPLES_DIR = Path(__file__).resolve().parent
 TEXTS_DIR = SAMPLES_DIR / "texts"
 # The generator runs as a script, outside the installed packages: make `schemas` importable.
 sys.path.insert(0, str(SAMPLES_DIR.parent))
+sys.path.insert(0, str(SAMPLES_DIR))
+
+from ink import InkMark, seal_mark, signature_mark, stamp  # noqa: E402
 
 from schemas import KPI_CODES  # noqa: E402
 from schemas.ground_truth import GroundTruth  # noqa: E402
 
 Kind = Literal["scan-pdf", "digital-pdf", "tiff", "txt"]
 Degradation = Literal["none", "clean", "mild", "heavy"]
+# What is done to a scan besides the degradation: "seal" stamps a red seal and a blue signature over
+# the signature block of the last page (samples/ink.py); "upside-down" feeds the last page upside down;
+# "borders" adds the black bands a scanner's open lid leaves and two punch holes in the left margin.
+Effect = Literal["none", "seal", "upside-down", "borders"]
 
 MM_PER_INCH = 25.4
 PT_PER_INCH = 72.0
@@ -60,6 +67,11 @@ class SampleSpec:
     degradation: Degradation
     dpi: int
     note: str
+    effect: Effect = "none"
+    colour: bool = False  # scan-pdf only: an RGB JPEG per page (a colour scanner), not a grey one
+    # Seeds the degradation (default: the name). Variants of one scan share it, so that they differ only
+    # by their effect and a plain twin generated with the same seed is the same scan without it.
+    seed: str | None = None
 
 
 SAMPLES: list[SampleSpec] = [
@@ -119,6 +131,50 @@ SAMPLES: list[SampleSpec] = [
         300,
         "Text printed by `tesseract -l eng` on a clean 300 DPI render of report-2023-02-travinh "
         "(diacritics garbled); pages separated by form feeds.",
+    ),
+    SampleSpec(
+        "report-2022-h1-vinhlong-seal-colour",
+        "report-2022-h1-vinhlong",
+        "scan-pdf",
+        "mild",
+        300,
+        "report-2022-h1-vinhlong scanned in colour (RGB JPEG); on the last page a red round seal is stamped "
+        "over the signature title and a blue pen signature over the seal, right above the signer's name.",
+        effect="seal",
+        colour=True,
+        seed="report-2022-h1-vinhlong",
+    ),
+    SampleSpec(
+        "report-2022-h1-vinhlong-seal-grey",
+        "report-2022-h1-vinhlong",
+        "scan-pdf",
+        "mild",
+        300,
+        "The same seal and signature as report-2022-h1-vinhlong-seal-colour, scanned in grey: the red and "
+        "blue ink become mid-grey strokes over the print.",
+        effect="seal",
+        seed="report-2022-h1-vinhlong",
+    ),
+    SampleSpec(
+        "report-2022-09-travinh-upside-down",
+        "report-2022-09-travinh",
+        "tiff",
+        "clean",
+        300,
+        "report-2022-09-travinh with its last page fed upside down (turned 180°).",
+        effect="upside-down",
+        seed="report-2022-09-travinh",
+    ),
+    SampleSpec(
+        "report-2022-09-travinh-borders",
+        "report-2022-09-travinh",
+        "tiff",
+        "clean",
+        300,
+        "report-2022-09-travinh scanned with the lid open: black bands along the top and left edges "
+        "(ragged, as the page lay slightly askew) and two black punch holes in the left margin.",
+        effect="borders",
+        seed="report-2022-09-travinh",
     ),
 ]
 
@@ -673,8 +729,8 @@ def degrade(gray: np.ndarray, profile: DegradationProfile, rng: np.random.Genera
 
 
 def write_scan_pdf(path: Path, pages: list[np.ndarray], dpi: int, quality: int, scanned: dt.datetime) -> None:
-    images = [Image.fromarray(p, "L") for p in pages]
-    # Pillow embeds greyscale pages as JPEG (DCTDecode); resolution makes pdf2image render them back at dpi.
+    images = [Image.fromarray(p, "RGB" if p.ndim == 3 else "L") for p in pages]
+    # Pillow embeds grey and RGB pages as JPEG (DCTDecode); resolution makes pdf2image render them at dpi.
     images[0].save(
         path,
         "PDF",
@@ -687,6 +743,56 @@ def write_scan_pdf(path: Path, pages: list[np.ndarray], dpi: int, quality: int, 
         creationDate=scanned.timetuple(),
         modDate=scanned.timetuple(),
     )
+
+
+def scanner_borders(scan: np.ndarray, dpi: int, rng: np.random.Generator) -> np.ndarray:
+    """Black bands along the top and left edges, as a scanner's open lid leaves them (their inner edge
+    ragged and slanted), and two black punch holes 80 mm apart in the left margin."""
+    page = scan.copy()
+    height, width = page.shape
+    px_per_mm = dpi / 25.4
+    left = (rng.uniform(5, 8) + np.linspace(0, rng.uniform(1, 3), height)) * px_per_mm
+    left += rng.normal(0, 0.15 * px_per_mm, height).cumsum() * 0.05
+    top = (rng.uniform(3, 6) + np.linspace(0, rng.uniform(0.5, 2), width)) * px_per_mm
+    columns, rows = np.arange(width)[None, :], np.arange(height)[:, None]
+    black = (columns < left[:, None]) | (rows < top[None, :])
+    page[black] = rng.integers(5, 30, int(black.sum())).astype(np.uint8)
+    middle = height / 2
+    for offset_mm in (-40, 40):
+        centre = (round(14 * px_per_mm), round(middle + offset_mm * px_per_mm))
+        cv2.circle(page, centre, round(3 * px_per_mm), 15, -1, lineType=cv2.LINE_AA)
+    return page
+
+
+def _grey(scan: np.ndarray) -> np.ndarray:
+    """What a grey scanner gives for a page: its luma (ITU-R 601, as Pillow's "L")."""
+    if scan.ndim == 2:
+        return scan
+    return np.asarray(Image.fromarray(scan, "RGB").convert("L"), dtype=np.uint8)
+
+
+def seal_and_signature(
+    layout: Layout, metadata: dict, shape: tuple[int, ...], rng: np.random.Generator
+) -> list[InkMark]:
+    """The seal and the signature over the last page's signature block: the seal over the left half of
+    the title and the signature space, the pen stroke across both; the signer's name below stays clear."""
+    signer_words = set(str(metadata["signer"]).split())
+    name_runs = [run for run in layout.pages[-1].runs if run.bold and run.text in signer_words]
+    if not name_runs:
+        raise ValueError("the signer's name is not on the last page: nowhere to put the seal")
+    baseline = max(run.baseline for run in name_runs)
+    name_runs = [run for run in name_runs if run.baseline == baseline]
+    fonts = layout.fonts
+    left = min(run.x for run in name_runs)
+    right = max(run.x + fonts.get(True, False, run.size_pt).getlength(run.text) for run in name_runs)
+    middle = (left + right) / 2
+    font_path = fonts.folder / FONT_FILES[(True, False)]
+    legend = f"{metadata['issuer']} * tỉnh {metadata['province']} *".upper()
+    page_shape = (int(shape[0]), int(shape[1]))
+    seal_centre = (middle - layout.mm(15), baseline - layout.mm(22))
+    seal = seal_mark(page_shape, seal_centre, layout.dpi, legend, font_path, rng)
+    signature = signature_mark(page_shape, (middle + layout.mm(3), baseline - layout.mm(11)), layout.dpi, rng)
+    return [seal, signature]
 
 
 def write_tiff(path: Path, pages: list[np.ndarray], dpi: int) -> None:
@@ -805,7 +911,7 @@ def generate(spec: SampleSpec) -> Path:
     layout = lay_out(blocks, spec.dpi)
     pages_text = [unicodedata.normalize("NFC", page.text) for page in layout.pages]
     input_path = SAMPLES_DIR / f"{spec.name}{INPUT_SUFFIX[spec.kind]}"
-    rng = np.random.default_rng(zlib.crc32(spec.name.encode()))
+    rng = np.random.default_rng(zlib.crc32((spec.seed or spec.name).encode()))
     if spec.kind == "digital-pdf":
         write_digital_pdf(input_path, layout)
     else:
@@ -813,11 +919,20 @@ def generate(spec: SampleSpec) -> Path:
         if spec.kind == "scan-pdf":
             profile = PROFILES[spec.degradation]
             scans = [degrade(page, profile, rng, spec.dpi) for page in clean]
+            if spec.effect == "seal":
+                marks = seal_and_signature(layout, content["metadata"], scans[-1].shape, rng)
+                scans[-1] = stamp(scans[-1], marks)
+            if not spec.colour:
+                scans = [_grey(scan) for scan in scans]
             scanned = dt.datetime.combine(content["metadata"]["issue_date"], dt.time(9, 0))
             write_scan_pdf(input_path, scans, spec.dpi, profile.jpeg_quality, scanned)
         elif spec.kind == "tiff":
             profile = PROFILES[spec.degradation]
             scans = [degrade(page, profile, rng, spec.dpi) for page in clean]
+            if spec.effect == "upside-down":
+                scans[-1] = np.ascontiguousarray(scans[-1][::-1, ::-1])
+            elif spec.effect == "borders":
+                scans = [scanner_borders(scan, spec.dpi, rng) for scan in scans]
             write_tiff(input_path, scans, spec.dpi)
         else:
             write_tesseract_eng_txt(input_path, clean)

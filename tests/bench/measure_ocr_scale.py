@@ -45,8 +45,8 @@ class _Tagged300:
     def version(self, lang: str) -> str:
         return TesseractCliEngine().version(lang)
 
-    def read(self, image: np.ndarray, *, lang: str, timeout: float) -> OcrPage:
-        return ocr_image(image, lang=lang, timeout=timeout, dpi=300)
+    def read(self, image: np.ndarray, *, lang: str, timeout: float, uniform_block: bool = False) -> OcrPage:
+        return ocr_image(image, lang=lang, timeout=timeout, dpi=300, psm=6 if uniform_block else None)
 
 
 def _children_cpu() -> float:
