@@ -42,6 +42,7 @@ _SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sen
 
 # Categories of a phrase found in the text besides slot values ("slot:<name>").
 _LEVEL, _QUALIFIER, _NOT_OURS, _PARENT = "level", "qualifier", "not_ours", "parent"
+_NOT_DONE = "not_done"  # the name of a `not_ours` phrase that says the thing counted is not done
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ def _phrase_index(vocabulary: Vocabulary) -> tuple[tuple[Phrase, str, str], ...]
     for qualifier, phrases in vocabulary.qualifiers.items():
         entries.extend((phrase, _QUALIFIER, qualifier) for phrase in phrases)
     entries.extend((phrase, _NOT_OURS, "") for phrase in vocabulary.not_ours)
+    entries.extend((phrase, _NOT_OURS, _NOT_DONE) for phrase in vocabulary.not_done)
     entries.extend((phrase, _PARENT, "") for phrase in vocabulary.parents)
     return tuple(sorted(entries, key=lambda entry: -len(entry[0])))
 
@@ -378,7 +380,17 @@ class FigureReader:
                 break
             words += token.kind == "word"
             position += 1
-        return position
+        # "45 văn bản hướng dẫn tiếp nhận hồ sơ": a second, other noun is another object, and what is
+        # said of it ("tiếp nhận") is not said of the first: the words stop at the first unknown word
+        # after the first noun ("hướng dẫn"), or at the second noun.
+        phrases = self._phrases_in(index, position)
+        nouns = [(start, end, name) for start, end, category, name in phrases if category == "slot:noun"]
+        other = next((start for start, _, name in nouns if name != nouns[0][2]), None)
+        if other is None:
+            return position
+        covered = {i for start, end, _, _ in phrases for i in range(start, end)}
+        unknown = (i for i in range(nouns[0][1], other) if self.tokens[i].kind == "word" and i not in covered)
+        return next(unknown, other)
 
     @cached_property
     def _parent_ends(self) -> set[int]:
@@ -521,7 +533,29 @@ class FigureReader:
             for phrase, whole_sentence in by_first.get(key, ()):
                 if tuple(keys[position : position + len(phrase)]) == phrase:
                     spans.add(self.sentence(position) if whole_sentence else self.clause(position))
+        spans.update(self.clause(position) for position in self._named_bodies)
         return spans
+
+    @cached_property
+    def _named_bodies(self) -> list[int]:
+        """Token indices where a named ministry or central body is said: "Bộ Công an", "Tổng cục Thuế"
+        (a word of `named_bodies` written capitalised, before a capitalised name: not "bộ phận")."""
+        tokens, original, origin = self.tokens, self.report.original, self.report.folded.origin
+        found = []
+        for index, token in enumerate(tokens):
+            for body in self.vocabulary.named_bodies:
+                end = index + len(body)
+                if end >= len(tokens) or tuple(t.key for t in tokens[index:end]) != body:
+                    continue
+                name = tokens[end]
+                if (
+                    name.kind == "word"
+                    and name.key != "phan"  # "BỘ PHẬN MỘT CỬA" in a capitalised heading
+                    and original[origin[token.start]].isupper()
+                    and original[origin[name.start]].isupper()
+                ):
+                    found.append(index)
+        return found
 
     def clause(self, index: int) -> tuple[int, int]:
         """Token range of the clause holding token `index` (between any hard boundaries)."""
@@ -639,6 +673,37 @@ class FigureReader:
             return False
         return all(("action", action) not in (*frame.need, *frame.allow) for frame in frames)
 
+    def counts_other_unit(self, after: int) -> bool:
+        """Whether the words from token `after` (right after a number) name another unit: people, visits,
+        money, days, places ("1.250 lượt", "25 triệu đồng", "145 xã"). A KPI noun said there wins."""
+        keys = [t.key for t in self.tokens[after : after + 4] if t.kind == "word"]
+        if not keys or self.tokens[after].kind != "word":
+            return False
+        if any(
+            start == after and category == "slot:noun"
+            for start, _, category, _ in self._phrases_in(after, after + 1)
+        ):
+            return False
+        return any(
+            len(phrase) <= len(keys)
+            and all(words_match(word, key) for word, key in zip(phrase, keys, strict=False))
+            for phrase in self.vocabulary.other_units
+        )
+
+    def is_no_result(self, index: int) -> bool:
+        """Whether a rule's number is no result: it counts another unit, or its own words say the thing
+        is not done (`not_done`: "300 chứng thư số hết hạn", "văn bản đi chưa ký số: 800")."""
+        quantity = read_quantity(self.tokens, index, self.vocabulary)
+        end = quantity.end if quantity is not None else index + 1
+        if self.counts_other_unit(end):
+            return True
+        start, sentence_end = self.sentence(index)
+        first, last = self._local_before(index, start), self._local_after(end, sentence_end)
+        return any(
+            category == _NOT_OURS and name == _NOT_DONE
+            for _, _, category, name in self._phrases_in(first, last)
+        )
+
     def more_specific(self, figure: Figure, kpi: str) -> bool:
         """Whether the reader's code for a number says more than a rule's `kpi` ("mức độ 4 ... trực tiếp")."""
         needs = [len(frame.need) for frame in self.vocabulary.frames if frame.kpi == kpi]
@@ -721,6 +786,8 @@ class FigureReader:
         percent_column = cell is not None and self._percent_column(cell)
         quantity = read_quantity(tokens, index, self.vocabulary, percent_column)
         if quantity is None or self.is_foreign(index) or self._under_plan_heading(index):
+            return None
+        if self.counts_other_unit(quantity.end):
             return None
         if cell is not None:
             return self._read_cell(cell, quantity)
