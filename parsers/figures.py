@@ -37,11 +37,12 @@ from schemas.models import Level, Qualifier
 _MAX_BEFORE = 16  # local words before a number
 _MAX_AFTER = 8  # local words after it
 _MAX_CONTEXT = 30  # words of a parent or sentence head
-_ZONE_STOPS = {",", "(", ")", "[", "]"}
+_ZONE_STOPS = {",", "(", ")", "[", "]", "—", "–"}  # dashes: "Đã giải quyết: 1.198 — Đúng hạn: 97%"
 _SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sentence (";" only a clause)
 
 # Categories of a phrase found in the text besides slot values ("slot:<name>").
 _LEVEL, _QUALIFIER, _NOT_OURS, _PARENT = "level", "qualifier", "not_ours", "parent"
+_PERIOD = "period"  # a phrase that only says the report's own period: it fills no slot
 _NOT_DONE = "not_done"  # the name of a `not_ours` phrase that says the thing counted is not done
 
 
@@ -159,6 +160,15 @@ def read_quantity(
     grouped = english_grouped(tokens, index)
     if grouped is None and in_english_group(tokens, index):
         return None  # the tail "306" of "2,418,306"
+    # "tỷ 1ệ": OCR read a letter as a digit; a digit glued to one or two letters is a piece of a word.
+    if any(
+        0 <= near < len(tokens)
+        and tokens[near].kind == "word"
+        and len(tokens[near].key) <= 2
+        and (tokens[near].start == token.end or tokens[near].end == token.start)
+        for near in (index - 1, index + 1)
+    ):
+        return None
     # "76 84%", "30 704 văn bản": OCR split one number in two; neither part is the figure.
     if (index > 0 and tokens[index - 1].kind == "num") or (
         index + 1 < len(tokens) and tokens[index + 1].kind == "num"
@@ -204,6 +214,7 @@ def _phrase_index(vocabulary: Vocabulary) -> tuple[tuple[Phrase, str, str], ...]
     entries.extend((phrase, _NOT_OURS, "") for phrase in vocabulary.not_ours)
     entries.extend((phrase, _NOT_OURS, _NOT_DONE) for phrase in vocabulary.not_done)
     entries.extend((phrase, _PARENT, "") for phrase in vocabulary.parents)
+    entries.extend((phrase, _PERIOD, "") for phrase in vocabulary.periods)
     return tuple(sorted(entries, key=lambda entry: -len(entry[0])))
 
 
@@ -416,6 +427,12 @@ class FigureReader:
                 position -= 1
             first = max(position, start - 3 * _MAX_CONTEXT)
             return first, start, "parent"
+        # A breakdown in brackets right after a count ("cấp mới 882 CTS (835 CTS cá nhân, ...)"): the count's
+        # sentence up to the count is the parent: what it says nearest the count wins, even a verb said after
+        # an earlier number ("Sở tổ chức 14 lớp ...; đồng thời cấp mới 882 CTS (835 CTS cá nhân").
+        bracket = self._open_bracket(sentence_start, local_first)
+        if bracket is not None and self._number_shortly_before(bracket):
+            return max(sentence_start, bracket - 3 * _MAX_CONTEXT), bracket, "parent"
         # An item under a lead-in line ending with ":" ("Kết quả tiếp nhận hồ sơ:" / "- Trực tuyến: 3.687").
         if (
             sentence_start >= 2
@@ -426,6 +443,17 @@ class FigureReader:
             return lead_start, sentence_start - 2, "lead-in"
         # Otherwise the earlier words of the sentence, without the asides already closed.
         return sentence_start, local_first, "head"
+
+    def _open_bracket(self, first: int, last: int) -> int | None:
+        """The "(" still open at `last` among tokens [first, last), if any."""
+        opened: list[int] = []
+        for position in range(first, last):
+            key = self.tokens[position].key
+            if key == "(":
+                opened.append(position)
+            elif key == ")" and opened:
+                opened.pop()
+        return opened[-1] if opened else None
 
     def _inherited(self, local_first: int, sentence_start: int) -> tuple[_Said, str]:
         """What the figure inherits: its own item's opening words first, then the context's.

@@ -55,6 +55,7 @@ class Vocabulary:
     other_units: tuple[Phrase, ...]  # words right after a number that say it counts something else
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
     parents: tuple[Phrase, ...]
+    periods: tuple[Phrase, ...]  # the report's own period, said with words of a stock ("từ đầu năm đến nay")
     # slot -> value -> phrases
     slots: dict[str, dict[str, tuple[Phrase, ...]]]
     frames: tuple[KpiFrame, ...]
@@ -134,6 +135,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
             word for phrase in _phrases(data.get("share_words") or [], "share_words") for word in phrase
         ),
         parents=_phrases(data.get("parents") or [], "parents"),
+        periods=_phrases(data.get("periods") or [], "periods"),
         slots=slots,
         frames=tuple(frames),
     )
