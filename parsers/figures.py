@@ -633,10 +633,17 @@ class FigureReader:
         """The administrative level of the figure at token `index` (None: the whole province)."""
         start, end = self.sentence(index)
         local_first = self._local_before(index, start)
-        local = self._said(local_first, self._local_after(index + 1, end), toward="start")
+        local = self._said(
+            local_first, self._before_recipient(index + 1, self._local_after(index + 1, end)), "start"
+        )
         if local.level_said:
             return local.level
         return self._inherited(local_first, start)[0].level
+
+    def _before_recipient(self, first: int, last: int) -> int:
+        """Where "cho" (for whom) starts among tokens [first, last): "cấp 42 sim ký cho lãnh đạo các xã" is
+        no commune figure; whom it was done for says no level."""
+        return next((i for i in range(first, last) if self.tokens[i].key == "cho"), last)
 
     def _under_plan_heading(self, index: int) -> bool:
         """Figures under "PHƯƠNG HƯỚNG, NHIỆM VỤ ..." are targets, not results."""
@@ -718,15 +725,24 @@ class FigureReader:
             for phrase in self.vocabulary.other_units
         )
 
-    def is_no_result(self, index: int) -> bool:
-        """Whether a rule's number is no result: it counts another unit, or its own words say the thing
-        is not done (`not_done`: "300 chứng thư số hết hạn", "văn bản đi chưa ký số: 800")."""
+    def is_no_result(self, index: int, kpi: str) -> bool:
+        """Whether a rule's number for `kpi` is no result: it counts another unit, its own words say the
+        thing is not done (`not_done`: "300 chứng thư số hết hạn", "văn bản đi chưa ký số: 800"), or the
+        national portal is its subject ("Cổng Dịch vụ công quốc gia đã cung cấp 4.412 dịch vụ")."""
         quantity = read_quantity(self.tokens, index, self.vocabulary)
         end = quantity.end if quantity is not None else index + 1
         if self.counts_other_unit(end):
             return True
         start, sentence_end = self.sentence(index)
         first, last = self._local_before(index, start), self._local_after(end, sentence_end)
+        said = {
+            pair
+            for frame in self.vocabulary.frames
+            if frame.kpi == kpi
+            for pair in (*frame.need, *frame.allow)
+        }
+        if ("national", "national") not in said and self._national_subject(index):
+            return True
         return any(
             category == _NOT_OURS and name == _NOT_DONE
             for _, _, category, name in self._phrases_in(first, last)
@@ -854,6 +870,10 @@ class FigureReader:
         frame, local_needs = self._best_frame(local, inherited, unit, share_said)
         if frame is None:
             return None
+        if self._stock_of_a_flow(frame, local, inherited, start, end):
+            return None
+        # "cấp phát 42 sim ký cho lãnh đạo các xã": whom it was done for is not the figure's level.
+        after = self._said(quantity.end, self._before_recipient(quantity.end, local_last), toward="start")
         level = next((said.level for said in (before, after, context) if said.level_said), None)
         score = round(0.7 + 0.3 * local_needs / len(frame.need), 3)
         said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
@@ -862,6 +882,30 @@ class FigureReader:
             frame.kpi, frame.unit, frame.scope, quantity.value, quantity.qualifier, level, index,
             min(local_first, index), max(local_last, quantity.end), score, reason,
         )  # fmt: skip
+
+    def _national_subject(self, index: int) -> bool:
+        """Whether the sentence of token `index` opens with the national portal, before its first number:
+        its figures are the portal's ("Cổng Dịch vụ công quốc gia đã cung cấp 4.412 dịch vụ"), unlike
+        "tỉnh đã công khai 1.853 TTHC trên Cổng Dịch vụ công quốc gia"."""
+        start, end = self.sentence(index)
+        first_number = next((i for i in range(start, end) if self.tokens[i].value_ok), end)
+        return any(category == "slot:national" for _, _, category, _ in self._phrases_in(start, first_number))
+
+    def _stock_of_a_flow(
+        self, frame: KpiFrame, local: dict[str, str], inherited: dict[str, str], start: int, end: int
+    ) -> bool:
+        """Whether a code counted per period is read from a sentence about all time or someone else.
+
+        "Từ năm 2019 đến nay, hơn 2,4 triệu văn bản ... đã được gửi": a stock, unless the sentence also
+        names the period ("Tính đến ngày 31/12, số hồ sơ tiếp nhận trong năm là ..."). "Cổng Dịch vụ công
+        quốc gia đã cung cấp 4.412 dịch vụ": the national portal's figure, not the province's.
+        """
+        said = {*frame.need, *frame.allow}
+        if ("national", "national") not in said and self._national_subject(start):
+            return True
+        if frame.scope != "period" or "todate" not in inherited or ("todate", "todate") in said:
+            return False
+        return not any(category == _PERIOD for _, _, category, _ in self._phrases_in(start, end))
 
     def _best_frame(
         self, local: dict[str, str], inherited: dict[str, str], unit: str, share_said: bool
