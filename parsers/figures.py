@@ -889,7 +889,14 @@ class FigureReader:
         "tỉnh đã công khai 1.853 TTHC trên Cổng Dịch vụ công quốc gia"."""
         start, end = self.sentence(index)
         first_number = next((i for i in range(start, end) if self.tokens[i].value_ok), end)
-        return any(category == "slot:national" for _, _, category, _ in self._phrases_in(start, first_number))
+        # The portal's name opening a clause is its subject; a bare "quốc gia" ("trục liên thông văn bản
+        # quốc gia") or the portal after a verb ("công khai ... trên Cổng ...") is not.
+        return any(
+            category == "slot:national"
+            and phrase_end - phrase_start >= 3
+            and (phrase_start == start or self.tokens[phrase_start - 1].key == ",")
+            for phrase_start, phrase_end, category, _ in self._phrases_in(start, first_number)
+        )
 
     def _stock_of_a_flow(
         self, frame: KpiFrame, local: dict[str, str], inherited: dict[str, str], start: int, end: int
