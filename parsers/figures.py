@@ -838,6 +838,8 @@ class FigureReader:
         start, end = self.sentence(index)
         local_first = self._local_before(index, start)
         local_last = self._local_after(quantity.end, end)
+        if quantity.percent and self._names_a_base(quantity.end):
+            local_last = quantity.end  # "chiếm 41,7% tổng số hồ sơ tiếp nhận": the words name the base
         before = self._said(local_first, index, toward="end")
         after = self._said(quantity.end, local_last, toward="start")
         if before.not_ours or after.not_ours:
@@ -896,6 +898,14 @@ class FigureReader:
             and phrase_end - phrase_start >= 3
             and (phrase_start == start or self.tokens[phrase_start - 1].key == ",")
             for phrase_start, phrase_end, category, _ in self._phrases_in(start, first_number)
+        )
+
+    def _names_a_base(self, after: int) -> bool:
+        """Whether the words from token `after` (right after a percentage) open with a total ("tổng số"):
+        the whole the share is taken of, not what the share counts."""
+        return any(
+            start == after and category == "slot:state" and name == "total"
+            for start, _, category, name in self._phrases_in(after, after + 1)
         )
 
     def _stock_of_a_flow(
