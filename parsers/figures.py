@@ -43,6 +43,7 @@ _SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sen
 # Categories of a phrase found in the text besides slot values ("slot:<name>").
 _LEVEL, _QUALIFIER, _NOT_OURS, _PARENT = "level", "qualifier", "not_ours", "parent"
 _PERIOD = "period"  # a phrase that only says the report's own period: it fills no slot
+_LOOKALIKE = "lookalike"  # a phrase that hides a vocabulary word folded like it ("cập nhật", not "cấp")
 _NOT_DONE = "not_done"  # the name of a `not_ours` phrase that says the thing counted is not done
 
 
@@ -215,6 +216,7 @@ def _phrase_index(vocabulary: Vocabulary) -> tuple[tuple[Phrase, str, str], ...]
     entries.extend((phrase, _NOT_OURS, _NOT_DONE) for phrase in vocabulary.not_done)
     entries.extend((phrase, _PARENT, "") for phrase in vocabulary.parents)
     entries.extend((phrase, _PERIOD, "") for phrase in vocabulary.periods)
+    entries.extend((phrase, _LOOKALIKE, "") for phrase in vocabulary.lookalikes)
     return tuple(sorted(entries, key=lambda entry: -len(entry[0])))
 
 
@@ -805,6 +807,15 @@ class FigureReader:
                         local.setdefault(slot, value)
         # A title names its subject first: "Hồ sơ DVC trực tuyến quý IV" counts dossiers.
         inherited = self._said(*cell.title, toward="start").slots if cell.title else {}
+        if "noun" not in inherited:
+            # "Cấp | Tổng HS | Trực tiếp | Trực tuyến": one noun in the header line is what the table counts.
+            nouns = {
+                name
+                for _, _, category, name in self._phrases_in(*cell.header_rows)
+                if category == "slot:noun"
+            }
+            if len(nouns) == 1:
+                inherited = {**inherited, "noun": nouns.pop()}
         frame, local_needs = self._best_frame(local, inherited, "percent" if percent else "count", False)
         if frame is None:
             return None

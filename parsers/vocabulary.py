@@ -55,6 +55,7 @@ class Vocabulary:
     other_units: tuple[Phrase, ...]  # words right after a number that say it counts something else
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
     parents: tuple[Phrase, ...]
+    lookalikes: tuple[Phrase, ...]  # fold like vocabulary words but say nothing ("cập nhật" is not "cấp")
     periods: tuple[Phrase, ...]  # the report's own period, said with words of a stock ("từ đầu năm đến nay")
     # slot -> value -> phrases
     slots: dict[str, dict[str, tuple[Phrase, ...]]]
@@ -136,6 +137,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         ),
         parents=_phrases(data.get("parents") or [], "parents"),
         periods=_phrases(data.get("periods") or [], "periods"),
+        lookalikes=_phrases(data.get("lookalikes") or [], "lookalikes"),
         slots=slots,
         frames=tuple(frames),
     )
