@@ -100,6 +100,7 @@ def words_match(pattern_word: str, text_word: str) -> bool:
 
 _GROUP_HEAD_RE = re.compile(r"\d{1,3},\d{3}")
 _GROUP_RE = re.compile(r"\d{3}")
+_ENGLISH_PERCENT_RE = re.compile(r"\d{1,2}\.\d{1,2}")  # "41.24" before "%": a decimal point
 
 
 def english_grouped(tokens: list[Token], index: int) -> tuple[int, int] | None:
@@ -141,11 +142,16 @@ def in_english_group(tokens: list[Token], index: int) -> bool:
 
 
 def read_quantity(
-    tokens: list[Token], index: int, vocabulary: Vocabulary, percent_column: bool = False
+    tokens: list[Token],
+    index: int,
+    vocabulary: Vocabulary,
+    percent_column: bool = False,
+    english_locale: bool = False,
 ) -> Quantity | None:
     """The number at tokens[index] as meant ("khoảng 12,4 ngàn" → 12400, approx), or None if none.
 
-    A count must come out whole: "12,4" alone is not a count, "12,4 ngàn" is.
+    A count must come out whole: "12,4" alone is not a count, "12,4 ngàn" is. In a text that writes
+    numbers the English way (`english_locale`), "48,207" is a count.
     """
     token = tokens[index]
     if token.kind != "num" or token.value is None or not token.value_ok:
@@ -190,6 +196,8 @@ def read_quantity(
         if factor is not None:
             value = scaled_value(value, factor)
             end += 1
+        elif english_locale and grouped is None and _GROUP_HEAD_RE.fullmatch(token.key):
+            value = float(token.key.replace(",", ""))
         if value != int(value):
             return None
     before: list[str] = []
@@ -233,6 +241,17 @@ class FigureReader:
         own = fold_phrase(province) if province else ()
         self._own_place = (own,) if own else ()
         self._foreign_places = tuple(p for p in (fold_phrase(name) for name in PROVINCES) if p != own)
+
+    @cached_property
+    def english_locale(self) -> bool:
+        """Whether the text writes numbers the English way: "1,245,806", or a percentage "41.24%"."""
+        tokens = self.tokens
+        return any(
+            (_ENGLISH_PERCENT_RE.fullmatch(t.key) and i + 1 < len(tokens) and tokens[i + 1].key == "%")
+            or english_grouped(tokens, i) is not None
+            for i, t in enumerate(tokens)
+            if t.kind == "num"
+        )
 
     # --- phrases ------------------------------------------------------------------------------------
 
@@ -435,6 +454,14 @@ class FigureReader:
         bracket = self._open_bracket(sentence_start, local_first)
         if bracket is not None and self._number_shortly_before(bracket):
             return max(sentence_start, bracket - 3 * _MAX_CONTEXT), bracket, "parent"
+        # A cell of a dashboard line ("Tổng số hồ sơ: 48,207 | Trực tuyến: 19,880 | ..."): the line's first
+        # cell names what the line counts.
+        if sentence_start >= 1 and tokens[sentence_start - 1].key == "|":
+            line_start = sentence_start - 1
+            while line_start > 0 and tokens[line_start - 1].key != "\n":
+                line_start -= 1
+            first_bar = next(i for i in range(line_start, sentence_start) if tokens[i].key == "|")
+            return line_start, first_bar, "lead-in"
         # An item under a lead-in line ending with ":" ("Kết quả tiếp nhận hồ sơ:" / "- Trực tuyến: 3.687").
         if (
             sentence_start >= 2
@@ -731,7 +758,7 @@ class FigureReader:
         """Whether a rule's number for `kpi` is no result: it counts another unit, its own words say the
         thing is not done (`not_done`: "300 chứng thư số hết hạn", "văn bản đi chưa ký số: 800"), or the
         national portal is its subject ("Cổng Dịch vụ công quốc gia đã cung cấp 4.412 dịch vụ")."""
-        quantity = read_quantity(self.tokens, index, self.vocabulary)
+        quantity = read_quantity(self.tokens, index, self.vocabulary, english_locale=self.english_locale)
         end = quantity.end if quantity is not None else index + 1
         if self.counts_other_unit(end):
             return True
@@ -839,7 +866,7 @@ class FigureReader:
             return None
         cell = self._cells.get(index)
         percent_column = cell is not None and self._percent_column(cell)
-        quantity = read_quantity(tokens, index, self.vocabulary, percent_column)
+        quantity = read_quantity(tokens, index, self.vocabulary, percent_column, self.english_locale)
         if quantity is None or self.is_foreign(index) or self._under_plan_heading(index):
             return None
         if self.counts_other_unit(quantity.end):

@@ -263,7 +263,12 @@ class _Extractor:
         return not (kpi.startswith("dossier.resolved_ontime") and reader.is_split_ontime(value_token))
 
     def rule_match(self, hit: _Hit) -> KpiMatch:
-        quantity = read_quantity(self.report.tokens, hit.value_token, self.figure_reader.vocabulary)
+        quantity = read_quantity(
+            self.report.tokens,
+            hit.value_token,
+            self.figure_reader.vocabulary,
+            english_locale=self.figure_reader.english_locale,
+        )
         qualifier = quantity.qualifier if quantity is not None else Qualifier.EXACT
         return self._match(
             hit.rule.kpi, hit.value, hit.rule.unit, hit.rule.scope, (hit.first_token, hit.last_token),
