@@ -843,6 +843,12 @@ class FigureReader:
             }
             if len(nouns) == 1:
                 inherited = {**inherited, "noun": nouns.pop()}
+        if local.get("action") == "issue" and any(
+            category == "slot:state" and name == "active"
+            for _, _, category, name in self._phrases_in(*cell.header_rows)
+        ):
+            # "Chứng thư số | Đã cấp | Đang hoạt động": beside a stock column, issued means issued to date.
+            local["action"] = "issued_to_date"
         frame, local_needs = self._best_frame(local, inherited, "percent" if percent else "count", False)
         if frame is None:
             return None
