@@ -451,15 +451,17 @@ class FigureReader:
         # A breakdown in brackets right after a count ("cấp mới 882 CTS (835 CTS cá nhân, ...)"): the count's
         # sentence up to the count is the parent: what it says nearest the count wins, even a verb said after
         # an earlier number ("Sở tổ chức 14 lớp ...; đồng thời cấp mới 882 CTS (835 CTS cá nhân").
-        bracket = self._open_bracket(sentence_start, local_first)
-        if bracket is not None and self._number_shortly_before(bracket):
-            return max(sentence_start, bracket - 3 * _MAX_CONTEXT), bracket, "parent"
         # A cell of a dashboard line ("Tổng số hồ sơ: 48,207 | Trực tuyến: 19,880 | ..."): the line's first
         # cell names what the line counts.
+        line_start = sentence_start
         if sentence_start >= 1 and tokens[sentence_start - 1].key == "|":
             line_start = sentence_start - 1
             while line_start > 0 and tokens[line_start - 1].key != "\n":
                 line_start -= 1
+        bracket = self._open_bracket(sentence_start, local_first)
+        if bracket is not None and self._number_shortly_before(bracket):
+            return max(line_start, bracket - 3 * _MAX_CONTEXT), bracket, "parent"
+        if line_start < sentence_start:
             first_bar = next(i for i in range(line_start, sentence_start) if tokens[i].key == "|")
             return line_start, first_bar, "lead-in"
         # An item under a lead-in line ending with ":" ("Kết quả tiếp nhận hồ sơ:" / "- Trực tuyến: 3.687").
@@ -659,14 +661,17 @@ class FigureReader:
         return position < len(self._unit_names) and self._unit_names[position] < index
 
     def level_of(self, index: int) -> Level | None:
-        """The administrative level of the figure at token `index` (None: the whole province)."""
+        """The administrative level of the figure at token `index` (None: the whole province).
+
+        As the reader decides it: the level said nearest before the number ("Trung tâm Phục vụ hành chính
+        công tỉnh và Bộ phận một cửa các cấp tiếp nhận ..." is all levels), then after it, then the context.
+        """
         start, end = self.sentence(index)
         local_first = self._local_before(index, start)
-        local = self._said(
-            local_first, self._before_recipient(index + 1, self._local_after(index + 1, end)), "start"
-        )
-        if local.level_said:
-            return local.level
+        after_end = self._before_recipient(index + 1, self._local_after(index + 1, end))
+        for said in (self._said(local_first, index, "end"), self._said(index + 1, after_end, "start")):
+            if said.level_said:
+                return said.level
         return self._inherited(local_first, start)[0].level
 
     def _before_recipient(self, first: int, last: int) -> int:
