@@ -410,6 +410,8 @@ class FigureReader:
             token = tokens[position]
             if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
                 break
+            if token.key == "tren" and self._names_a_base(position + 1):
+                break  # "50 hồ sơ trên tổng số 22.417 hồ sơ đã giải quyết": out of a total, said of it
             words += token.kind == "word"
             position += 1
         # "45 văn bản hướng dẫn tiếp nhận hồ sơ": a second, other noun is another object, and what is
@@ -807,6 +809,15 @@ class FigureReader:
             for position in range(len(keys))
         )
 
+    def _in_first_cell(self, index: int) -> bool:
+        """Whether token `index` is in the first cell of its line (no "|" before it on the line)."""
+        position = index - 1
+        while position >= 0 and self.tokens[position].key != "\n":
+            if self.tokens[position].key == "|":
+                return False
+            position -= 1
+        return True
+
     def _percent_column(self, cell: TableCell) -> bool:
         return any(self.tokens[i].key == "%" for span in cell.headers for i in range(*span)) or any(
             self._said(*span, toward="start").slots.get("share") for span in cell.headers
@@ -840,12 +851,14 @@ class FigureReader:
         # A title names its subject first: "Hồ sơ DVC trực tuyến quý IV" counts dossiers.
         inherited = self._said(*cell.title, toward="start").slots if cell.title else {}
         if "noun" not in inherited:
-            # "Cấp | Tổng HS | Trực tiếp | Trực tuyến": one noun in the header line is what the table counts.
-            nouns = {
-                name
-                for _, _, category, name in self._phrases_in(*cell.header_rows)
-                if category == "slot:noun"
-            }
+            # "Cấp | Tổng HS | Trực tiếp | Trực tuyến": one noun in the header line is what the table counts;
+            # the first cell's only when no other cell names one ("Đơn vị | VB đi | Ký số" counts documents,
+            # "Chứng thư số | Đã cấp | Đang hoạt động" certificates).
+            by_cell: dict[bool, set[str]] = {True: set(), False: set()}
+            for start, _, category, name in self._phrases_in(*cell.header_rows):
+                if category == "slot:noun":
+                    by_cell[self._in_first_cell(start)].add(name)
+            nouns = by_cell[False] or by_cell[True]
             if len(nouns) == 1:
                 inherited = {**inherited, "noun": nouns.pop()}
         if local.get("action") == "issue" and any(

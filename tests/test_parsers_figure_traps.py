@@ -124,3 +124,21 @@ def test_updated_in_a_table_title_is_not_issued() -> None:
         "Dịch vụ công trực tuyến (cập nhật 02/01/2024)\nMức độ | Số DVC\nToàn trình | 612\nMột phần | 981\n"
     )
     assert read(text) == {("dvc.full_online_services", 612), ("dvc.partial_online_services", 981)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "trên tổng số ..." after a count names the total it is out of
+        ("Số hồ sơ quá hạn là 50 hồ sơ trên tổng số 22.417 hồ sơ đã giải quyết trong quý.",
+         {("dossier.resolved_late", 50), ("dossier.resolved", 22417)}),
+        # a row-label column's noun ("Đơn vị") is not what a table counts
+        ("Đơn vị | VB đi | Ký số\nToàn tỉnh | 31285 | 29315\n",
+         {("doc.issued", 31285), ("doc.signed", 29315)}),
+        # a total of documents sent
+        ("Trong quý, tổng số VBĐT đi: 16.802.", {("doc.issued", 16802)}),
+        ("Số hồ sơ chuyển kỳ trước là 3.782.", {("dossier.carried_over", 3782)}),
+    ],
+)  # fmt: skip
+def test_totals_and_bases_are_told_apart(text: str, expected: set[tuple[str, float]]) -> None:
+    assert read(text) == expected
