@@ -412,6 +412,8 @@ class FigureReader:
                 break
             if token.key == "tren" and self._names_a_base(position + 1):
                 break  # "50 hồ sơ trên tổng số 22.417 hồ sơ đã giải quyết": out of a total, said of it
+            if token.key == "va" and self._verb_at(position + 1):
+                break  # "thu hồi 17 chứng thư số và tạm dừng 4 ...": another item, its own verb
             words += token.kind == "word"
             position += 1
         # "45 văn bản hướng dẫn tiếp nhận hồ sơ": a second, other noun is another object, and what is
@@ -746,19 +748,38 @@ class FigureReader:
 
     def counts_other_unit(self, after: int) -> bool:
         """Whether the words from token `after` (right after a number) name another unit: people, visits,
-        money, days, places ("1.250 lượt", "25 triệu đồng", "145 xã"). A KPI noun said there wins."""
-        keys = [t.key for t in self.tokens[after : after + 4] if t.kind == "word"]
-        if not keys or self.tokens[after].kind != "word":
+        money, days, places ("1.250 lượt", "25 triệu đồng", "145 xã"). A KPI noun said there wins, and so
+        does a unit that measures a KPI noun in the sentence ("Số lượt hồ sơ nộp trực tuyến: 6.774 lượt")."""
+        size = self._unit_at(after)
+        if size == 0 or self._noun_at(after):
             return False
-        if any(
-            start == after and category == "slot:noun"
-            for start, _, category, _ in self._phrases_in(after, after + 1)
-        ):
-            return False
+        if self._noun_at(after + size):
+            return False  # "15.310 lượt hồ sơ"
+        start, _ = self.sentence(after)
+        return not any(self._unit_at(i) and self._noun_at(i + self._unit_at(i)) for i in range(start, after))
+
+    def _unit_at(self, index: int) -> int:
+        """How many words of an `other_units` phrase start at token `index` (0: none)."""
+        tokens = self.tokens
+        for phrase in sorted(self.vocabulary.other_units, key=len, reverse=True):
+            span = tokens[index : index + len(phrase)]
+            if len(span) == len(phrase) and all(
+                t.kind == "word" and words_match(word, t.key) for word, t in zip(phrase, span, strict=True)
+            ):
+                return len(phrase)
+        return 0
+
+    def _verb_at(self, index: int) -> bool:
+        """Whether a verb (an action, or a `not_done` phrase) starts at token `index`."""
         return any(
-            len(phrase) <= len(keys)
-            and all(words_match(word, key) for word, key in zip(phrase, keys, strict=False))
-            for phrase in self.vocabulary.other_units
+            start == index and (category == "slot:action" or name == _NOT_DONE)
+            for start, _, category, name in self._phrases_in(index, index + 1)
+        )
+
+    def _noun_at(self, index: int) -> bool:
+        return any(
+            start == index and category == "slot:noun"
+            for start, _, category, _ in self._phrases_in(index, index + 1)
         )
 
     def is_no_result(self, index: int, kpi: str) -> bool:

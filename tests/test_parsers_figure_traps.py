@@ -142,3 +142,17 @@ def test_updated_in_a_table_title_is_not_issued() -> None:
 )  # fmt: skip
 def test_totals_and_bases_are_told_apart(text: str, expected: set[tuple[str, float]]) -> None:
     assert read(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "lượt" measures dossiers here: the unit of a KPI noun is no other unit
+        ("Số lượt hồ sơ nộp trực tuyến trong tháng là 6.774 lượt.", {("dossier.received_online", 6774)}),
+        # "và" before another verb starts another item: its words are not the first number's
+        ("Trong tháng, thu hồi 17 chứng thư số và tạm dừng 4 chứng thư số.", {("cert.revoked", 17)}),
+        ("Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn đạt 99,35%.", {("dossier.resolved_ontime_pct", 99.35)}),
+    ],
+)  # fmt: skip
+def test_units_and_items_of_kpi_nouns(text: str, expected: set[tuple[str, float]]) -> None:
+    assert read(text) == expected
