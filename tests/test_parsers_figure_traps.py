@@ -42,6 +42,7 @@ TRAPS = [
     ("Cùng kỳ năm 2022, tỉnh tiếp nhận 30.405 hồ sơ trực tuyến và cấp mới 512 chứng thư số.", "last year"),
     ("Trong năm trước, tỉnh tiếp nhận 4.000 hồ sơ trực tuyến.", "last year"),
     ("Yêu cầu 100% hồ sơ được giải quyết đúng hạn.", "a requirement"),
+    ("Hằng tháng tiếp nhận khoảng 300 hồ sơ trực tuyến.", "a monthly average"),
     # a verb said of another object
     ("Ban hành 45 văn bản hướng dẫn tiếp nhận hồ sơ trực tuyến.", "documents about dossiers"),
     ("Hơn 2 triệu văn bản được gửi, nhận qua Trục liên thông.", "sent and received together"),
