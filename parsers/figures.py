@@ -570,8 +570,10 @@ class FigureReader:
             (i for i in range(context.first, context.last) if self.tokens[i].value_ok), context.last
         )
         keys = tuple(t.key for t in self.tokens[context.first : first_number] if t.kind in ("word", "num"))
+        # "Theo Sở Thông tin và Truyền thông, ...": a source quoted, not the subject.
         return any(
             keys[position : position + len(phrase)] == phrase
+            and (position == 0 or keys[position - 1] != "theo")
             for phrase in self.vocabulary.frames_sentence
             for position in range(len(keys))
         )

@@ -157,3 +157,14 @@ def test_totals_and_bases_are_told_apart(text: str, expected: set[tuple[str, flo
 )  # fmt: skip
 def test_units_and_items_of_kpi_nouns(text: str, expected: set[tuple[str, float]]) -> None:
     assert read(text) == expected
+
+
+def test_a_quoted_source_is_not_the_subject() -> None:
+    # "Sở Thông tin và Truyền thông" as subject frames the department's own work; "Theo Sở ..." quotes it.
+    text = "Theo Sở Thông tin và Truyền thông, trong năm 2023 toàn tỉnh tiếp nhận 612.844 hồ sơ."
+    assert read(text, province="Bà Rịa - Vũng Tàu") == {("dossier.received", 612844)}
+    assert read("Sở Thông tin và Truyền thông tiếp nhận 1.200 hồ sơ.") == set()
+
+
+def test_fees_and_charges_paid_online() -> None:
+    assert read("Số hồ sơ thanh toán phí, lệ phí trực tuyến: 2.964.") == {("dossier.paid_online", 2964)}
