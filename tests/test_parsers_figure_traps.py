@@ -43,6 +43,7 @@ TRAPS = [
     ("Trong năm trước, tỉnh tiếp nhận 4.000 hồ sơ trực tuyến.", "last year"),
     ("Yêu cầu 100% hồ sơ được giải quyết đúng hạn.", "a requirement"),
     ("Hằng tháng tiếp nhận khoảng 300 hồ sơ trực tuyến.", "a monthly average"),
+    ("Giai đoạn 2020-2023, tỉnh tiếp nhận 300.000 hồ sơ trực tuyến.", "several years"),
     # a verb said of another object
     ("Ban hành 45 văn bản hướng dẫn tiếp nhận hồ sơ trực tuyến.", "documents about dossiers"),
     ("Hơn 2 triệu văn bản được gửi, nhận qua Trục liên thông.", "sent and received together"),
