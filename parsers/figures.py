@@ -37,11 +37,14 @@ from schemas.models import Level, Qualifier
 _MAX_BEFORE = 16  # local words before a number
 _MAX_AFTER = 8  # local words after it
 _MAX_CONTEXT = 30  # words of a parent or sentence head
-_ZONE_STOPS = {",", "(", ")", "[", "]"}
+_ZONE_STOPS = {",", "(", ")", "[", "]", "—", "–"}  # dashes: "Đã giải quyết: 1.198 — Đúng hạn: 97%"
 _SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sentence (";" only a clause)
 
 # Categories of a phrase found in the text besides slot values ("slot:<name>").
 _LEVEL, _QUALIFIER, _NOT_OURS, _PARENT = "level", "qualifier", "not_ours", "parent"
+_PERIOD = "period"  # a phrase that only says the report's own period: it fills no slot
+_LOOKALIKE = "lookalike"  # a phrase that hides a vocabulary word folded like it ("cập nhật", not "cấp")
+_NOT_DONE = "not_done"  # the name of a `not_ours` phrase that says the thing counted is not done
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ def words_match(pattern_word: str, text_word: str) -> bool:
 
 _GROUP_HEAD_RE = re.compile(r"\d{1,3},\d{3}")
 _GROUP_RE = re.compile(r"\d{3}")
+_ENGLISH_PERCENT_RE = re.compile(r"\d{1,2}\.\d{1,2}")  # "41.24" before "%": a decimal point
 
 
 def english_grouped(tokens: list[Token], index: int) -> tuple[int, int] | None:
@@ -138,11 +142,16 @@ def in_english_group(tokens: list[Token], index: int) -> bool:
 
 
 def read_quantity(
-    tokens: list[Token], index: int, vocabulary: Vocabulary, percent_column: bool = False
+    tokens: list[Token],
+    index: int,
+    vocabulary: Vocabulary,
+    percent_column: bool = False,
+    english_locale: bool = False,
 ) -> Quantity | None:
     """The number at tokens[index] as meant ("khoảng 12,4 ngàn" → 12400, approx), or None if none.
 
-    A count must come out whole: "12,4" alone is not a count, "12,4 ngàn" is.
+    A count must come out whole: "12,4" alone is not a count, "12,4 ngàn" is. In a text that writes
+    numbers the English way (`english_locale`), "48,207" is a count.
     """
     token = tokens[index]
     if token.kind != "num" or token.value is None or not token.value_ok:
@@ -158,6 +167,15 @@ def read_quantity(
     grouped = english_grouped(tokens, index)
     if grouped is None and in_english_group(tokens, index):
         return None  # the tail "306" of "2,418,306"
+    # "tỷ 1ệ": OCR read a letter as a digit; a digit glued to one or two letters is a piece of a word.
+    if any(
+        0 <= near < len(tokens)
+        and tokens[near].kind == "word"
+        and len(tokens[near].key) <= 2
+        and (tokens[near].start == token.end or tokens[near].end == token.start)
+        for near in (index - 1, index + 1)
+    ):
+        return None
     # "76 84%", "30 704 văn bản": OCR split one number in two; neither part is the figure.
     if (index > 0 and tokens[index - 1].kind == "num") or (
         index + 1 < len(tokens) and tokens[index + 1].kind == "num"
@@ -178,6 +196,8 @@ def read_quantity(
         if factor is not None:
             value = scaled_value(value, factor)
             end += 1
+        elif english_locale and grouped is None and _GROUP_HEAD_RE.fullmatch(token.key):
+            value = float(token.key.replace(",", ""))
         if value != int(value):
             return None
     before: list[str] = []
@@ -201,7 +221,10 @@ def _phrase_index(vocabulary: Vocabulary) -> tuple[tuple[Phrase, str, str], ...]
     for qualifier, phrases in vocabulary.qualifiers.items():
         entries.extend((phrase, _QUALIFIER, qualifier) for phrase in phrases)
     entries.extend((phrase, _NOT_OURS, "") for phrase in vocabulary.not_ours)
+    entries.extend((phrase, _NOT_OURS, _NOT_DONE) for phrase in vocabulary.not_done)
     entries.extend((phrase, _PARENT, "") for phrase in vocabulary.parents)
+    entries.extend((phrase, _PERIOD, "") for phrase in vocabulary.periods)
+    entries.extend((phrase, _LOOKALIKE, "") for phrase in vocabulary.lookalikes)
     return tuple(sorted(entries, key=lambda entry: -len(entry[0])))
 
 
@@ -218,6 +241,17 @@ class FigureReader:
         own = fold_phrase(province) if province else ()
         self._own_place = (own,) if own else ()
         self._foreign_places = tuple(p for p in (fold_phrase(name) for name in PROVINCES) if p != own)
+
+    @cached_property
+    def english_locale(self) -> bool:
+        """Whether the text writes numbers the English way: "1,245,806", or a percentage "41.24%"."""
+        tokens = self.tokens
+        return any(
+            (_ENGLISH_PERCENT_RE.fullmatch(t.key) and i + 1 < len(tokens) and tokens[i + 1].key == "%")
+            or english_grouped(tokens, i) is not None
+            for i, t in enumerate(tokens)
+            if t.kind == "num"
+        )
 
     # --- phrases ------------------------------------------------------------------------------------
 
@@ -376,9 +410,23 @@ class FigureReader:
             token = tokens[position]
             if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
                 break
+            if token.key == "tren" and self._names_a_base(position + 1):
+                break  # "50 hồ sơ trên tổng số 22.417 hồ sơ đã giải quyết": out of a total, said of it
+            if token.key == "va" and self._verb_at(position + 1):
+                break  # "thu hồi 17 chứng thư số và tạm dừng 4 ...": another item, its own verb
             words += token.kind == "word"
             position += 1
-        return position
+        # "45 văn bản hướng dẫn tiếp nhận hồ sơ": a second, other noun is another object, and what is
+        # said of it ("tiếp nhận") is not said of the first: the words stop at the first unknown word
+        # after the first noun ("hướng dẫn"), or at the second noun.
+        phrases = self._phrases_in(index, position)
+        nouns = [(start, end, name) for start, end, category, name in phrases if category == "slot:noun"]
+        other = next((start for start, _, name in nouns if name != nouns[0][2]), None)
+        if other is None:
+            return position
+        covered = {i for start, end, _, _ in phrases for i in range(start, end)}
+        unknown = (i for i in range(nouns[0][1], other) if self.tokens[i].kind == "word" and i not in covered)
+        return next(unknown, other)
 
     @cached_property
     def _parent_ends(self) -> set[int]:
@@ -404,6 +452,22 @@ class FigureReader:
                 position -= 1
             first = max(position, start - 3 * _MAX_CONTEXT)
             return first, start, "parent"
+        # A breakdown in brackets right after a count ("cấp mới 882 CTS (835 CTS cá nhân, ...)"): the count's
+        # sentence up to the count is the parent: what it says nearest the count wins, even a verb said after
+        # an earlier number ("Sở tổ chức 14 lớp ...; đồng thời cấp mới 882 CTS (835 CTS cá nhân").
+        # A cell of a dashboard line ("Tổng số hồ sơ: 48,207 | Trực tuyến: 19,880 | ..."): the line's first
+        # cell names what the line counts.
+        line_start = sentence_start
+        if sentence_start >= 1 and tokens[sentence_start - 1].key == "|":
+            line_start = sentence_start - 1
+            while line_start > 0 and tokens[line_start - 1].key != "\n":
+                line_start -= 1
+        bracket = self._open_bracket(sentence_start, local_first)
+        if bracket is not None and self._number_shortly_before(bracket):
+            return max(line_start, bracket - 3 * _MAX_CONTEXT), bracket, "parent"
+        if line_start < sentence_start:
+            first_bar = next(i for i in range(line_start, sentence_start) if tokens[i].key == "|")
+            return line_start, first_bar, "lead-in"
         # An item under a lead-in line ending with ":" ("Kết quả tiếp nhận hồ sơ:" / "- Trực tuyến: 3.687").
         if (
             sentence_start >= 2
@@ -414,6 +478,17 @@ class FigureReader:
             return lead_start, sentence_start - 2, "lead-in"
         # Otherwise the earlier words of the sentence, without the asides already closed.
         return sentence_start, local_first, "head"
+
+    def _open_bracket(self, first: int, last: int) -> int | None:
+        """The "(" still open at `last` among tokens [first, last), if any."""
+        opened: list[int] = []
+        for position in range(first, last):
+            key = self.tokens[position].key
+            if key == "(":
+                opened.append(position)
+            elif key == ")" and opened:
+                opened.pop()
+        return opened[-1] if opened else None
 
     def _inherited(self, local_first: int, sentence_start: int) -> tuple[_Said, str]:
         """What the figure inherits: its own item's opening words first, then the context's.
@@ -495,8 +570,10 @@ class FigureReader:
             (i for i in range(context.first, context.last) if self.tokens[i].value_ok), context.last
         )
         keys = tuple(t.key for t in self.tokens[context.first : first_number] if t.kind in ("word", "num"))
+        # "Theo Sở Thông tin và Truyền thông, ...": a source quoted, not the subject.
         return any(
             keys[position : position + len(phrase)] == phrase
+            and (position == 0 or keys[position - 1] != "theo")
             for phrase in self.vocabulary.frames_sentence
             for position in range(len(keys))
         )
@@ -521,7 +598,29 @@ class FigureReader:
             for phrase, whole_sentence in by_first.get(key, ()):
                 if tuple(keys[position : position + len(phrase)]) == phrase:
                     spans.add(self.sentence(position) if whole_sentence else self.clause(position))
+        spans.update(self.clause(position) for position in self._named_bodies)
         return spans
+
+    @cached_property
+    def _named_bodies(self) -> list[int]:
+        """Token indices where a named ministry or central body is said: "Bộ Công an", "Tổng cục Thuế"
+        (a word of `named_bodies` written capitalised, before a capitalised name: not "bộ phận")."""
+        tokens, original, origin = self.tokens, self.report.original, self.report.folded.origin
+        found = []
+        for index, token in enumerate(tokens):
+            for body in self.vocabulary.named_bodies:
+                end = index + len(body)
+                if end >= len(tokens) or tuple(t.key for t in tokens[index:end]) != body:
+                    continue
+                name = tokens[end]
+                if (
+                    name.kind == "word"
+                    and name.key != "phan"  # "BỘ PHẬN MỘT CỬA" in a capitalised heading
+                    and original[origin[token.start]].isupper()
+                    and original[origin[name.start]].isupper()
+                ):
+                    found.append(index)
+        return found
 
     def clause(self, index: int) -> tuple[int, int]:
         """Token range of the clause holding token `index` (between any hard boundaries)."""
@@ -568,13 +667,23 @@ class FigureReader:
         return position < len(self._unit_names) and self._unit_names[position] < index
 
     def level_of(self, index: int) -> Level | None:
-        """The administrative level of the figure at token `index` (None: the whole province)."""
+        """The administrative level of the figure at token `index` (None: the whole province).
+
+        As the reader decides it: the level said nearest before the number ("Trung tâm Phục vụ hành chính
+        công tỉnh và Bộ phận một cửa các cấp tiếp nhận ..." is all levels), then after it, then the context.
+        """
         start, end = self.sentence(index)
         local_first = self._local_before(index, start)
-        local = self._said(local_first, self._local_after(index + 1, end), toward="start")
-        if local.level_said:
-            return local.level
+        after_end = self._before_recipient(index + 1, self._local_after(index + 1, end))
+        for said in (self._said(local_first, index, "end"), self._said(index + 1, after_end, "start")):
+            if said.level_said:
+                return said.level
         return self._inherited(local_first, start)[0].level
+
+    def _before_recipient(self, first: int, last: int) -> int:
+        """Where "cho" (for whom) starts among tokens [first, last): "cấp 42 sim ký cho lãnh đạo các xã" is
+        no commune figure; whom it was done for says no level."""
+        return next((i for i in range(first, last) if self.tokens[i].key == "cho"), last)
 
     def _under_plan_heading(self, index: int) -> bool:
         """Figures under "PHƯƠNG HƯỚNG, NHIỆM VỤ ..." are targets, not results."""
@@ -639,6 +748,65 @@ class FigureReader:
             return False
         return all(("action", action) not in (*frame.need, *frame.allow) for frame in frames)
 
+    def counts_other_unit(self, after: int) -> bool:
+        """Whether the words from token `after` (right after a number) name another unit: people, visits,
+        money, days, places ("1.250 lượt", "25 triệu đồng", "145 xã"). A KPI noun said there wins, and so
+        does a unit that measures a KPI noun in the sentence ("Số lượt hồ sơ nộp trực tuyến: 6.774 lượt")."""
+        size = self._unit_at(after)
+        if size == 0 or self._noun_at(after):
+            return False
+        if self._noun_at(after + size):
+            return False  # "15.310 lượt hồ sơ"
+        start, _ = self.sentence(after)
+        return not any(self._unit_at(i) and self._noun_at(i + self._unit_at(i)) for i in range(start, after))
+
+    def _unit_at(self, index: int) -> int:
+        """How many words of an `other_units` phrase start at token `index` (0: none)."""
+        tokens = self.tokens
+        for phrase in sorted(self.vocabulary.other_units, key=len, reverse=True):
+            span = tokens[index : index + len(phrase)]
+            if len(span) == len(phrase) and all(
+                t.kind == "word" and words_match(word, t.key) for word, t in zip(phrase, span, strict=True)
+            ):
+                return len(phrase)
+        return 0
+
+    def _verb_at(self, index: int) -> bool:
+        """Whether a verb (an action, or a `not_done` phrase) starts at token `index`."""
+        return any(
+            start == index and (category == "slot:action" or name == _NOT_DONE)
+            for start, _, category, name in self._phrases_in(index, index + 1)
+        )
+
+    def _noun_at(self, index: int) -> bool:
+        return any(
+            start == index and category == "slot:noun"
+            for start, _, category, _ in self._phrases_in(index, index + 1)
+        )
+
+    def is_no_result(self, index: int, kpi: str) -> bool:
+        """Whether a rule's number for `kpi` is no result: it counts another unit, its own words say the
+        thing is not done (`not_done`: "300 chứng thư số hết hạn", "văn bản đi chưa ký số: 800"), or the
+        national portal is its subject ("Cổng Dịch vụ công quốc gia đã cung cấp 4.412 dịch vụ")."""
+        quantity = read_quantity(self.tokens, index, self.vocabulary, english_locale=self.english_locale)
+        end = quantity.end if quantity is not None else index + 1
+        if self.counts_other_unit(end):
+            return True
+        start, sentence_end = self.sentence(index)
+        first, last = self._local_before(index, start), self._local_after(end, sentence_end)
+        said = {
+            pair
+            for frame in self.vocabulary.frames
+            if frame.kpi == kpi
+            for pair in (*frame.need, *frame.allow)
+        }
+        if ("national", "national") not in said and self._national_subject(index):
+            return True
+        return any(
+            category == _NOT_OURS and name == _NOT_DONE
+            for _, _, category, name in self._phrases_in(first, last)
+        )
+
     def more_specific(self, figure: Figure, kpi: str) -> bool:
         """Whether the reader's code for a number says more than a rule's `kpi` ("mức độ 4 ... trực tiếp")."""
         needs = [len(frame.need) for frame in self.vocabulary.frames if frame.kpi == kpi]
@@ -663,6 +831,15 @@ class FigureReader:
             for phrase in (*self._foreign_places, *self.vocabulary.others)
             for position in range(len(keys))
         )
+
+    def _in_first_cell(self, index: int) -> bool:
+        """Whether token `index` is in the first cell of its line (no "|" before it on the line)."""
+        position = index - 1
+        while position >= 0 and self.tokens[position].key != "\n":
+            if self.tokens[position].key == "|":
+                return False
+            position -= 1
+        return True
 
     def _percent_column(self, cell: TableCell) -> bool:
         return any(self.tokens[i].key == "%" for span in cell.headers for i in range(*span)) or any(
@@ -696,6 +873,23 @@ class FigureReader:
                         local.setdefault(slot, value)
         # A title names its subject first: "Hồ sơ DVC trực tuyến quý IV" counts dossiers.
         inherited = self._said(*cell.title, toward="start").slots if cell.title else {}
+        if "noun" not in inherited:
+            # "Cấp | Tổng HS | Trực tiếp | Trực tuyến": one noun in the header line is what the table counts;
+            # the first cell's only when no other cell names one ("Đơn vị | VB đi | Ký số" counts documents,
+            # "Chứng thư số | Đã cấp | Đang hoạt động" certificates).
+            by_cell: dict[bool, set[str]] = {True: set(), False: set()}
+            for start, _, category, name in self._phrases_in(*cell.header_rows):
+                if category == "slot:noun":
+                    by_cell[self._in_first_cell(start)].add(name)
+            nouns = by_cell[False] or by_cell[True]
+            if len(nouns) == 1:
+                inherited = {**inherited, "noun": nouns.pop()}
+        if local.get("action") == "issue" and any(
+            category == "slot:state" and name == "active"
+            for _, _, category, name in self._phrases_in(*cell.header_rows)
+        ):
+            # "Chứng thư số | Đã cấp | Đang hoạt động": beside a stock column, issued means issued to date.
+            local["action"] = "issued_to_date"
         frame, local_needs = self._best_frame(local, inherited, "percent" if percent else "count", False)
         if frame is None:
             return None
@@ -719,14 +913,18 @@ class FigureReader:
             return None
         cell = self._cells.get(index)
         percent_column = cell is not None and self._percent_column(cell)
-        quantity = read_quantity(tokens, index, self.vocabulary, percent_column)
+        quantity = read_quantity(tokens, index, self.vocabulary, percent_column, self.english_locale)
         if quantity is None or self.is_foreign(index) or self._under_plan_heading(index):
+            return None
+        if self.counts_other_unit(quantity.end):
             return None
         if cell is not None:
             return self._read_cell(cell, quantity)
         start, end = self.sentence(index)
         local_first = self._local_before(index, start)
         local_last = self._local_after(quantity.end, end)
+        if quantity.percent and self._names_a_base(quantity.end):
+            local_last = quantity.end  # "chiếm 41,7% tổng số hồ sơ tiếp nhận": the words name the base
         before = self._said(local_first, index, toward="end")
         after = self._said(quantity.end, local_last, toward="start")
         if before.not_ours or after.not_ours:
@@ -759,6 +957,10 @@ class FigureReader:
         frame, local_needs = self._best_frame(local, inherited, unit, share_said)
         if frame is None:
             return None
+        if self._stock_of_a_flow(frame, local, inherited, start, end):
+            return None
+        # "cấp phát 42 sim ký cho lãnh đạo các xã": whom it was done for is not the figure's level.
+        after = self._said(quantity.end, self._before_recipient(quantity.end, local_last), toward="start")
         level = next((said.level for said in (before, after, context) if said.level_said), None)
         score = round(0.7 + 0.3 * local_needs / len(frame.need), 3)
         said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
@@ -767,6 +969,45 @@ class FigureReader:
             frame.kpi, frame.unit, frame.scope, quantity.value, quantity.qualifier, level, index,
             min(local_first, index), max(local_last, quantity.end), score, reason,
         )  # fmt: skip
+
+    def _national_subject(self, index: int) -> bool:
+        """Whether the sentence of token `index` opens with the national portal, before its first number:
+        its figures are the portal's ("Cổng Dịch vụ công quốc gia đã cung cấp 4.412 dịch vụ"), unlike
+        "tỉnh đã công khai 1.853 TTHC trên Cổng Dịch vụ công quốc gia"."""
+        start, end = self.sentence(index)
+        first_number = next((i for i in range(start, end) if self.tokens[i].value_ok), end)
+        # The portal's name opening a clause is its subject; a bare "quốc gia" ("trục liên thông văn bản
+        # quốc gia") or the portal after a verb ("công khai ... trên Cổng ...") is not.
+        return any(
+            category == "slot:national"
+            and phrase_end - phrase_start >= 3
+            and (phrase_start == start or self.tokens[phrase_start - 1].key == ",")
+            for phrase_start, phrase_end, category, _ in self._phrases_in(start, first_number)
+        )
+
+    def _names_a_base(self, after: int) -> bool:
+        """Whether the words from token `after` (right after a percentage) open with a total ("tổng số"):
+        the whole the share is taken of, not what the share counts."""
+        return any(
+            start == after and category == "slot:state" and name == "total"
+            for start, _, category, name in self._phrases_in(after, after + 1)
+        )
+
+    def _stock_of_a_flow(
+        self, frame: KpiFrame, local: dict[str, str], inherited: dict[str, str], start: int, end: int
+    ) -> bool:
+        """Whether a code counted per period is read from a sentence about all time or someone else.
+
+        "Từ năm 2019 đến nay, hơn 2,4 triệu văn bản ... đã được gửi": a stock, unless the sentence also
+        names the period ("Tính đến ngày 31/12, số hồ sơ tiếp nhận trong năm là ..."). "Cổng Dịch vụ công
+        quốc gia đã cung cấp 4.412 dịch vụ": the national portal's figure, not the province's.
+        """
+        said = {*frame.need, *frame.allow}
+        if ("national", "national") not in said and self._national_subject(start):
+            return True
+        if frame.scope != "period" or "todate" not in inherited or ("todate", "todate") in said:
+            return False
+        return not any(category == _PERIOD for _, _, category, _ in self._phrases_in(start, end))
 
     def _best_frame(
         self, local: dict[str, str], inherited: dict[str, str], unit: str, share_said: bool

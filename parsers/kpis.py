@@ -25,7 +25,7 @@ from parsers.matcher import _compiled_rules, _Hit, _Matcher
 from parsers.metadata import parse_metadata
 from parsers.rules import RuleSet, load_rules
 from parsers.tables import TableRowHit, find_table_values
-from parsers.vocabulary import Vocabulary, load_vocabulary
+from parsers.vocabulary import Vocabulary, fold_phrase, load_vocabulary
 from schemas.extraction import KpiMatch
 from schemas.models import Level, Qualifier
 
@@ -121,9 +121,26 @@ class _Extractor:
         for phrase in hit.rule.not_preceded_by:
             if matcher.phrase_before(hit.first_token, phrase):
                 return False
-        clause = max(report.clause_start(hit.first_token), hit.first_token - settings.exclude_window)
+        clause_start = report.clause_start(hit.first_token)
+        clause = max(clause_start, hit.first_token - settings.exclude_window)
+        # "Cùng kỳ năm 2022, tỉnh tiếp nhận 30.405 hồ sơ ... và cấp mới 512 chứng thư số": a comparison or
+        # plan said before the clause's first number frames all its figures, however far.
+        tokens = report.tokens
+        first_number = next(
+            (
+                i
+                for i in range(clause_start, hit.value_token)
+                if tokens[i].kind == "num" and tokens[i].value_ok
+            ),
+            hit.value_token,
+        )
+        # Exact words there: far from the number, fuzzy ones see "phấn đấu" in "phần mềm".
+        head = tuple(t.key for t in tokens[clause_start:first_number] if t.kind in ("word", "num"))
         for phrase in settings.exclude_before:
             if matcher.phrase_within(clause, hit.value_token, phrase):
+                return False
+            folded = fold_phrase(phrase)
+            if any(head[i : i + len(folded)] == folded for i in range(len(head))):
                 return False
         return not self._department_figure(hit.first_token, hit.value_token)
 
@@ -239,12 +256,19 @@ class _Extractor:
     def _policy_ok(self, kpi: str, value_token: int) -> bool:
         """Readings that depend on the figures around: inclusive totals, on-time printed apart."""
         reader = self.figure_reader
+        if reader.is_no_result(value_token, kpi):
+            return False
         if kpi == "dossier.received" and reader.is_inclusive_total(value_token):
             return False
         return not (kpi.startswith("dossier.resolved_ontime") and reader.is_split_ontime(value_token))
 
     def rule_match(self, hit: _Hit) -> KpiMatch:
-        quantity = read_quantity(self.report.tokens, hit.value_token, self.figure_reader.vocabulary)
+        quantity = read_quantity(
+            self.report.tokens,
+            hit.value_token,
+            self.figure_reader.vocabulary,
+            english_locale=self.figure_reader.english_locale,
+        )
         qualifier = quantity.qualifier if quantity is not None else Qualifier.EXACT
         return self._match(
             hit.rule.kpi, hit.value, hit.rule.unit, hit.rule.scope, (hit.first_token, hit.last_token),

@@ -45,13 +45,18 @@ class Vocabulary:
     qualifiers: dict[str, tuple[Phrase, ...]]
     levels: dict[str, tuple[Phrase, ...]]
     not_ours: tuple[Phrase, ...]
+    not_done: tuple[Phrase, ...]
     others: tuple[Phrase, ...]
     plan_headings: tuple[Phrase, ...]
     frames_sentence: tuple[Phrase, ...]
     reference_words: tuple[Phrase, ...]
     single_units: tuple[Phrase, ...]
+    named_bodies: tuple[Phrase, ...]  # before a capitalised name: a ministry or central body
+    other_units: tuple[Phrase, ...]  # words right after a number that say it counts something else
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
     parents: tuple[Phrase, ...]
+    lookalikes: tuple[Phrase, ...]  # fold like vocabulary words but say nothing ("cập nhật" is not "cấp")
+    periods: tuple[Phrase, ...]  # the report's own period, said with words of a stock ("từ đầu năm đến nay")
     # slot -> value -> phrases
     slots: dict[str, dict[str, tuple[Phrase, ...]]]
     frames: tuple[KpiFrame, ...]
@@ -119,15 +124,20 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         qualifiers=qualifiers,
         levels=levels,
         not_ours=_phrases(data.get("not_ours") or [], "not_ours"),
+        not_done=_phrases(data.get("not_done") or [], "not_done"),
         others=_phrases(data.get("others") or [], "others"),
         plan_headings=_phrases(data.get("plan_headings") or [], "plan_headings"),
         frames_sentence=_phrases(data.get("frames_sentence") or [], "frames_sentence"),
         reference_words=_phrases(data.get("reference_words") or [], "reference_words"),
         single_units=_phrases(data.get("single_units") or [], "single_units"),
+        named_bodies=_phrases(data.get("named_bodies") or [], "named_bodies"),
+        other_units=_phrases(data.get("other_units") or [], "other_units"),
         share_words=frozenset(
             word for phrase in _phrases(data.get("share_words") or [], "share_words") for word in phrase
         ),
         parents=_phrases(data.get("parents") or [], "parents"),
+        periods=_phrases(data.get("periods") or [], "periods"),
+        lookalikes=_phrases(data.get("lookalikes") or [], "lookalikes"),
         slots=slots,
         frames=tuple(frames),
     )
