@@ -1,7 +1,10 @@
-"""The wording corpus (tests/data/wordings, texts nobody on the project wrote): the gate on the train part.
+"""The wording corpus (tests/data/wordings, texts nobody on the project wrote): the gates on its parts.
 
-The corpus path can be moved with BAOCAO_WORDINGS. The held-out test part is gated by the merger; this file
-only reads the train part, and skips when it is absent. The scorer itself is checked on a corpus written here.
+train/ and dev/ were tuned on: they must give no wrong value and keep their recall. test/ is held out (never
+tuned on, scored once per release by whoever merges): its gate is a ratchet at the last measured figures,
+which are still short of issue 10's bar (recall >= 0.90 with 0 wrong), so that no change makes them worse
+unnoticed. The corpus path can be moved with BAOCAO_WORDINGS; a missing part is skipped. The scorer itself is
+checked on a corpus written here.
 """
 
 from __future__ import annotations
@@ -16,16 +19,32 @@ from pipeline.wording_eval import format_markdown, load_part, score_corpus, scor
 CORPUS = Path(os.environ.get("BAOCAO_WORDINGS", Path(__file__).parent / "data" / "wordings"))
 TRAIN = CORPUS / "train"
 
-# Measured on the train part at commit time (163 items, 522 expected figures): recall 0.860, 0 wrong.
-TRAIN_RECALL_FLOOR = 0.86
+# Measured when the figure reader was last tuned (pipeline.wording_eval.score_corpus):
+# train 163 items, 522 figures: recall 0.875, 0 wrong; dev 154 items, 348 figures: recall 0.830, 0 wrong;
+# test (held out) 116 items, 412 figures: recall 0.752, 17 wrong.
+TUNED_PARTS = {"train": 0.87, "dev": 0.83}
+HELD_OUT_RECALL_FLOOR = 0.75
+HELD_OUT_WRONG_CEILING = 17
 
 
-@pytest.mark.skipif(not (TRAIN / "snippets.yaml").is_file(), reason=f"no train corpus at {TRAIN}")
-def test_train_wordings_give_no_wrong_value_and_keep_their_recall() -> None:
-    score = score_part(TRAIN)
+@pytest.mark.parametrize(("part", "recall_floor"), TUNED_PARTS.items())
+def test_tuned_wordings_give_no_wrong_value_and_keep_their_recall(part: str, recall_floor: float) -> None:
+    if not (CORPUS / part / "snippets.yaml").is_file():
+        pytest.skip(f"no {part} corpus at {CORPUS / part}")
+    score = score_part(CORPUS / part)
     assert score.wrongs == [], "\n".join(score.wrongs)
     assert score.total.recall is not None
-    assert score.total.recall >= TRAIN_RECALL_FLOOR, f"recall {score.total.recall:.3f}"
+    assert score.total.recall >= recall_floor, f"recall {score.total.recall:.3f}"
+
+
+def test_held_out_wordings_do_not_get_worse() -> None:
+    held_out = CORPUS / "test"
+    if not (held_out / "snippets.yaml").is_file():
+        pytest.skip(f"no held-out corpus at {held_out}")
+    score = score_part(held_out)
+    assert score.total.recall is not None
+    assert score.total.recall >= HELD_OUT_RECALL_FLOOR, f"recall {score.total.recall:.3f}"
+    assert len(score.wrongs) <= HELD_OUT_WRONG_CEILING, "\n".join(score.wrongs)
 
 
 def _write_corpus(root: Path) -> Path:
