@@ -200,7 +200,23 @@ def test_panel_of_the_sample_run_keeps_the_scan_of_the_report_also_given_as_txt(
     panel = pd.read_parquet(sample_run.out_dir / f"{PANEL}.parquet")
     problems = pd.read_parquet(sample_run.out_dir / "problems.parquet")
     dup = problems[problems.code == DUPLICATE_REPORT]
-    assert [Path(p).name for p in dup.source_path] == ["report-2023-02-travinh-eng.txt"]
+    # The same report given more than once: the .txt copy of the January scan, and the border, upside-down,
+    # seal and signature variants of two scans (issue 15). One copy of each report stays unflagged.
+    flagged = {Path(p).name for p in dup.source_path}
+    assert "report-2023-02-travinh-eng.txt" in flagged and len(flagged) == 5
+    for copies in (
+        {
+            "report-2022-09-travinh.tif",
+            "report-2022-09-travinh-borders.tif",
+            "report-2022-09-travinh-upside-down.tif",
+        },
+        {
+            "report-2022-h1-vinhlong.pdf",
+            "report-2022-h1-vinhlong-seal-colour.pdf",
+            "report-2022-h1-vinhlong-seal-grey.pdf",
+        },
+    ):
+        assert len(copies - flagged) == 1, copies & flagged
     travinh_jan = panel[(panel.province == "Trà Vinh") & (panel.period == "2023-01")]
     assert len(travinh_jan) > 20 and set(travinh_jan.n_sources) == {1}
     assert {Path(p).name for p in travinh_jan.source_path} == {"report-2023-02-travinh.pdf"}
