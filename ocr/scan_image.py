@@ -108,12 +108,15 @@ def _embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
     ppi = width_px / (a / 72.0)
     if not _PLAUSIBLE_PPI[0] <= ppi <= _PLAUSIBLE_PPI[1] or abs(height_px / (d / 72.0) - ppi) > 0.02 * ppi:
         return None
-    data = image.get_data()
-
     rgb = str(image.get("/ColorSpace")) == "/DeviceRGB"
 
+    # Read from the PDF only when a page is taken from it: a grey scan that is rendered never needs it.
+    @functools.cache
+    def data() -> bytes:
+        return image.get_data()
+
     def decode(colour: bool = False) -> Image.Image:
-        decoded = Image.open(io.BytesIO(data))
+        decoded = Image.open(io.BytesIO(data()))
         if decoded.format != "JPEG" or decoded.size != (width_px, height_px):
             raise ValueError("the embedded image is not the JPEG its dictionary describes")
         mode = "RGB" if colour and rgb else "L"
@@ -124,7 +127,7 @@ def _embedded_scan(path: Path, page_number: int) -> EmbeddedScan | None:
         return page
 
     def preview() -> Image.Image:
-        decoded = Image.open(io.BytesIO(data))
+        decoded = Image.open(io.BytesIO(data()))
         decoded.draft("RGB", (width_px // 4, height_px // 4))
         return decoded.convert("RGB")
 

@@ -155,9 +155,14 @@ def is_fetch_line(folded_line: str) -> bool:
     return _FETCHED_RE.search(folded_line) is not None
 
 
+def update_label(folded_line: str) -> re.Match[str] | None:
+    """Where a (folded) line says "Cập nhật" (a web page's update date follows it), or None."""
+    return _UPDATED_RE.search(folded_line)
+
+
 def is_banner_line(folded_line: str) -> bool:
     """Whether a (folded) line is a web page's fetch or update banner ("Cập nhật: 07/12/2024 10:15")."""
-    return is_fetch_line(folded_line) or _UPDATED_RE.search(folded_line) is not None
+    return is_fetch_line(folded_line) or update_label(folded_line) is not None
 
 
 def parse_issue_date(text: str) -> tuple[str | None, dt.date | None]:

@@ -21,7 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from parsers.dates import ReportingPeriod, find_dates, is_banner_line, is_fetch_line, parse_reporting_period
+from parsers.dates import (
+    ReportingPeriod,
+    find_dates,
+    is_banner_line,
+    is_fetch_line,
+    parse_reporting_period,
+    update_label,
+)
 from parsers.folding import fold_str
 from parsers.metadata_words import folded_words, metadata_words
 from parsers.places import find_province
@@ -37,7 +44,6 @@ _DATE_LINE_NOISE_RE = re.compile(
     r"\(\s*[a-z]{2,6}\s*\)|thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|ngay|luc"
     r"|\d{1,2}\s*[:h]\s*\d{2}(?:\s*:\s*\d{2})?|gmt\s*\+?\s*\d*|\b(?:am|pm|sa|ch)\b|[^a-z0-9]"
 )
-_UPDATED_RE = re.compile(r"cap nhat")
 _HEADLINE_PLACE_RE = re.compile(r"^\s*(?P<place>[^:\n]{2,30}?)\s*(?::|\s[-–]\s)")
 _SENTENCE_END_RE = re.compile(r"(?<=[.;!?])\s+")
 # A sentence comparing with another period or stating a plan does not name the period of the figures.
@@ -122,7 +128,7 @@ def article_date(lines: list[str]) -> dt.date | None:
                 return mention.date
             if is_fetch_line(folded) or (masthead is not None and index <= masthead[0]):
                 continue  # the page's own date line sits above or in the masthead
-            label = _UPDATED_RE.search(folded)
+            label = update_label(folded)
             if label is not None:
                 if mention.start >= label.start():  # "Kỳ: 01/9–30/9 — Cập nhật: 01/10": the last one
                     updated.append(mention.date)

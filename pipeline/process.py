@@ -43,6 +43,7 @@ from schemas.errors import (
 from schemas.extraction import KpiMatch, ReportMetadata
 
 if TYPE_CHECKING:
+    import numpy as np
     from PIL import Image
 
     from ocr.engine import OcrPage
@@ -265,8 +266,6 @@ def ocr_page(
     item: InputFile, page: int, settings: RunSettings
 ) -> tuple[PageText | Problem, dict[str, float]]:
     """Render, clean up and OCR one page (1-based). Page-level failures come back as a Problem."""
-    import numpy as np
-
     from ocr.page_reader import read_page
     from ocr.render import SCAN_DPI_INFO, render_page
     from ocr.threads import single_threaded
