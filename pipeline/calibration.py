@@ -108,7 +108,7 @@ def write_calibration(bins: list[CalibrationBin], path: Path, fitted_on: str) ->
 
 def main(argv: list[str] | None = None) -> int:
     """Refit from a `baocao eval --out DIR` folder (its dataset/ and the samples' truth)."""
-    from pipeline.evaluate import evaluate_output, load_truths
+    from pipeline.eval_scoring import evaluate_output, load_truths
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (1, 2):

@@ -12,7 +12,7 @@ import pytest
 from schemas.ground_truth import GroundTruth
 
 if TYPE_CHECKING:
-    from pipeline.evaluate import EvalReport
+    from pipeline.eval_scoring import EvalReport
     from pipeline.run import RunSummary
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ class SampleRun:
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> SampleRun:
     # Imported here so that a pipeline module that does not import cannot stop the collection of
     # every other test (the metric unit tests, the schema tests).
-    from pipeline.evaluate import load_truths, sample_inputs
+    from pipeline.eval_scoring import load_truths, sample_inputs
     from pipeline.run import run_batch
     from pipeline.settings import RunSettings, default_jobs
 
@@ -52,7 +52,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> SampleRun:
 
 @pytest.fixture(scope="session")
 def sample_eval(sample_run: SampleRun) -> EvalReport:
-    """`sample_run` measured against its ground truth (pipeline.evaluate.evaluate_output), once."""
-    from pipeline.evaluate import evaluate_output
+    """`sample_run` measured against its ground truth (pipeline.eval_scoring.evaluate_output), once."""
+    from pipeline.eval_scoring import evaluate_output
 
     return evaluate_output(sample_run.out_dir, sample_run.truths)

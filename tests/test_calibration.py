@@ -15,7 +15,7 @@ from pipeline.calibration import (
     fit_calibration,
     scored_values,
 )
-from pipeline.evaluate import EvalReport
+from pipeline.eval_scoring import EvalReport
 
 
 def test_each_bin_is_its_shrunk_share_of_right_values() -> None:

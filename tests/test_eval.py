@@ -12,18 +12,9 @@ from typing import Any
 import pytest
 
 from pipeline.eval_chart import write_chart
-from pipeline.evaluate import (
-    BASELINE_FORMAT,
-    EvalReport,
-    baseline_data,
-    chart_samples,
-    compare_to_baseline,
-    evaluate_output,
-    format_gate,
-    format_markdown,
-    load_baseline,
-    report_json,
-)
+from pipeline.eval_gate import BASELINE_FORMAT, baseline_data, compare_to_baseline, format_gate, load_baseline
+from pipeline.eval_report import chart_samples, format_markdown, report_json
+from pipeline.eval_scoring import EvalReport, evaluate_output
 from pipeline.metrics import normalize_text
 from schemas import KpiRecord, PageRecord, Report, TextSource
 from schemas.ground_truth import GroundTruth
