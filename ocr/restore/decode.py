@@ -295,6 +295,10 @@ class RestorationModel:
             for form in self.forms_by_key.get(repair_key, ())[:FORMS_PER_REPAIR]:
                 logp = error_logp - (cost - channel.costs.key_change) - LETTER_REPAIR_COST
                 options[form] = max(options.get(form, -math.inf), logp)
+        for form, cost in channel.glyph_repairs(lower):
+            if form in self.forms_by_key.get(fold(form), ()):
+                logp = error_logp - cost - LETTER_REPAIR_COST
+                options[form] = max(options.get(form, -math.inf), logp)
         forms = list(options)
         ids = np.array([self.lm.token_id(lm_token(f)) for f in forms], dtype=np.int64)
         class_member = (ids == self.lm.unk) | (ids == self._mix_id)
