@@ -94,6 +94,7 @@ class SyllableLM:
         self.bos = self.word_id[BOS]
         self.eos = self.word_id[EOS]
         self.unk = self.word_id[UNK]
+        self._row_starts: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def load(cls, path: Path) -> SyllableLM:
@@ -112,6 +113,19 @@ class SyllableLM:
             known = {"vocab", "uni_logp", "uni_bow", "bi_delta", "bi_logp", "bi_bow", "tri_delta", "tri_logp"}
             extra = {name: data[name] for name in data.files if name not in known}
         return cls(arrays, extra)
+
+    def row_starts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where each word's bigrams start in ``bi_keys`` and each bigram's trigrams in ``tri_keys`` (one
+        more entry than rows, so row r is ``[starts[r], starts[r + 1])``): the compiled decoder searches one
+        row."""
+        if self._row_starts is None:
+            words = np.arange(self.size + 1, dtype=np.int64) * self.size
+            bigrams = np.arange(self.bi_keys.size + 1, dtype=np.int64) * self.size
+            self._row_starts = (
+                np.searchsorted(self.bi_keys, words).astype(np.int64),
+                np.searchsorted(self.tri_keys, bigrams).astype(np.int64),
+            )
+        return self._row_starts
 
     def token_id(self, token: str) -> int:
         return self.word_id.get(token, self.unk)
