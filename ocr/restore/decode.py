@@ -365,48 +365,9 @@ class RestorationModel:
         channel_logp = np.array(logps, dtype=np.float64) - CLASS_MEMBER_PENALTY * class_member
         return forms, ids, channel_logp
 
-    # --- Viterbi over (previous, current) candidate pairs ------------------------------------------------
     def _viterbi_batch(self, lattices: list[list[Slot]]) -> list[list[int]]:
-        """Best candidate index per slot for each line (the compiled search of `viterbi.py`)."""
-        if not lattices:
-            return []
-        lm = self.lm
-        bos, eos = np.array([lm.bos]), np.array([lm.eos])
-        ids_list: list[np.ndarray] = []
-        chan: list[np.ndarray] = []
-        line_first: list[int] = []
-        for slots in lattices:
-            line_first.append(len(ids_list))
-            ids_list.append(bos)
-            chan.append(_ZERO)
-            for slot in slots:
-                ids_list.append(slot.ids)
-                chan.append(slot.channel_logp)
-            ids_list.append(eos)
-            chan.append(_ZERO)
-        sizes = np.fromiter((a.size for a in ids_list), dtype=np.int64, count=len(ids_list))
-        first = np.array(line_first, dtype=np.int64)
-        last = first + np.array([len(slots) for slots in lattices], dtype=np.int64) + 1
-        bi_row, tri_row = lm.row_starts()
-        choice = best_paths(
-            np.concatenate(ids_list).astype(np.int64, copy=False),
-            sizes,
-            np.concatenate(([0], np.cumsum(sizes)[:-1])),
-            np.concatenate(chan).astype(np.float64, copy=False),
-            first,
-            last,
-            lm.size,
-            lm.uni_logp,
-            lm.uni_bow,
-            lm.bi_keys,
-            lm.bi_logp,
-            lm.bi_bow,
-            bi_row,
-            lm.tri_keys,
-            lm.tri_logp,
-            tri_row,
-        )
-        return [choice[a + 1 : b].tolist() for a, b in zip(first, last, strict=True)]
+        """Best candidate index per slot for each line (`viterbi.py`)."""
+        return best_paths(self.lm, lattices)
 
 
 def _has_choice(slots: list[Slot]) -> bool:

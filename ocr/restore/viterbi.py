@@ -1,127 +1,136 @@
-"""The trigram Viterbi search over a whole document's lattices, LM lookups included, compiled with numba.
+"""The trigram Viterbi search over a document's lattices: the best candidate of every slot of every line.
 
-In Python the search cost ~20 µs of interpreter overhead per position and the batched LM lookups built
-arrays of a million candidate pairs per page of stripped text: restoration ran at 13-18 k syllables per
-CPU-second. Compiled, both are a small share of it. Each LM lookup is a binary search inside one row of the
-sorted n-gram keys (the bigrams of one word, the trigrams of one bigram), whose bounds the model computes
-once at load (:meth:`ocr.restore.lm.SyllableLM.row_starts`); a row holds a few dozen keys, so the search stays
-in cache. The compiled code is cached on disk beside this module (``cache=True``): only the first run after
-an install pays the compilation (a few seconds); later processes load it in a fraction of a second.
+Two implementations find the same paths (tests/test_restore.py checks it on real text):
 
-The score of a path is the same as the numpy version's, in the same float32 sums: p(c | a, b) is the stored
-trigram where there is one, else bow(a, b) + p(c | b), with p(c | b) = bow(b) + p(c) for an unseen bigram.
+* numpy (here): all LM lookups of the document in one batch (sorted ``searchsorted``), then a Python loop per
+  position over small arrays; no start-up cost, ~15-20 k syllables per CPU-second on stripped text;
+* compiled (``viterbi_compiled.py``, numba): ~3× faster, but its first use in a process costs about a
+  CPU-second (importing numba, loading the cached machine code).
+
+A process starts with numpy and switches to the compiled search for good once it has decoded
+``COMPILED_AFTER`` positions, where the second's start-up has paid for itself: a one-page run, or a `vie` page
+whose correction mode decodes a few unsure words, never imports numba; a batch of stripped or `eng`-OCR texts
+runs compiled after its first few pages.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from ocr.restore.lattice import Slot
+from ocr.restore.lm import SyllableLM
 
-@njit(cache=True, nogil=True)
-def _row_search(keys: np.ndarray, lo: int, hi: int, key: int) -> int:  # pragma: no cover - compiled
-    """Index of `key` in the sorted `keys[lo:hi]`, or -1."""
-    end = hi
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if keys[mid] < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo if lo < end and keys[lo] == key else -1
+# ~1 CPU-second of start-up at ~40 µs saved per position (numpy 15-20 k/s, compiled 45-55 k/s).
+COMPILED_AFTER = 25_000
+_ZERO = np.zeros(1)
+_ZERO_INT = np.zeros((1, 1), dtype=np.int64)  # backpointer when the previous slot has one candidate
+_decoded_positions = 0  # in this process, by the numpy search
 
-
-@njit(cache=True, nogil=True)
 def best_paths(
+    lm: SyllableLM, lattices: list[list[Slot]], *, compiled: bool | None = None
+) -> list[list[int]]:
+    """Best candidate index per slot for each line (`compiled`: force one implementation)."""
+    global _decoded_positions
+    if not lattices:
+        return []
+    bos, eos = np.array([lm.bos]), np.array([lm.eos])
+    ids_list: list[np.ndarray] = []
+    chan: list[np.ndarray] = []
+    line_first: list[int] = []
+    for slots in lattices:
+        line_first.append(len(ids_list))
+        ids_list.append(bos)
+        chan.append(_ZERO)
+        for slot in slots:
+            ids_list.append(slot.ids)
+            chan.append(slot.channel_logp)
+        ids_list.append(eos)
+        chan.append(_ZERO)
+    sizes = np.fromiter((a.size for a in ids_list), dtype=np.int64, count=len(ids_list))
+    first = np.array(line_first, dtype=np.int64)
+    last = first + np.array([len(slots) for slots in lattices], dtype=np.int64) + 1
+    ids = np.concatenate(ids_list).astype(np.int64, copy=False)
+    id_offset = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    channel = np.concatenate(chan).astype(np.float64, copy=False)
+    if compiled is None:
+        compiled = _decoded_positions >= COMPILED_AFTER
+        _decoded_positions += 0 if compiled else sizes.size
+    if compiled:
+        from ocr.restore.viterbi_compiled import best_paths as compiled_search
+
+        bi_row, tri_row, tri_row_max, logp_ceiling = lm.row_starts()
+        choice = compiled_search(
+            ids, sizes, id_offset, channel, first, last, lm.size, lm.uni_logp, lm.uni_bow, lm.bi_keys,
+            lm.bi_logp, lm.bi_bow, bi_row, lm.tri_keys, lm.tri_logp, tri_row, tri_row_max, logp_ceiling,
+        )  # fmt: skip
+    else:
+        choice = _numpy_search(lm, ids, sizes, id_offset, channel, first, last)
+    return [choice[a + 1 : b].tolist() for a, b in zip(first, last, strict=True)]
+
+
+def _numpy_search(
+    lm: SyllableLM,
     ids: np.ndarray,
     sizes: np.ndarray,
     id_offset: np.ndarray,
     channel: np.ndarray,
     line_first: np.ndarray,
     line_last: np.ndarray,
-    vocab_size: int,
-    uni_logp: np.ndarray,
-    uni_bow: np.ndarray,
-    bi_keys: np.ndarray,
-    bi_logp: np.ndarray,
-    bi_bow: np.ndarray,
-    bi_row: np.ndarray,
-    tri_keys: np.ndarray,
-    tri_logp: np.ndarray,
-    tri_row: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled; its results are checked through the decoder's tests
-    """The best candidate index at every position. Position p has candidates ``ids[id_offset[p]:][:sizes[p]]``
-    with channel scores at the same offsets; a line runs from its ``<s>`` (``line_first``) to its ``</s>``
-    (``line_last``), each with one candidate."""
+) -> np.ndarray:
     n = sizes.size
-    max_size = 1
-    for p in range(n):
-        max_size = max(max_size, sizes[p])
-    pair_offset = np.zeros(n + 1, dtype=np.int64)
-    for p in range(1, n):
-        pair_offset[p + 1] = pair_offset[p] + sizes[p - 1] * sizes[p]
-    backpointer = np.zeros(pair_offset[n], dtype=np.int64)
+    # Pair (j-1, j) for j = 1..n-1, entries (a, b) flattened row-major.
+    pair_sizes = sizes[:-1] * sizes[1:]
+    pair_offset = np.concatenate(([0], np.cumsum(pair_sizes)[:-1]))
+    pair_pos = np.repeat(np.arange(1, n), pair_sizes)
+    local = np.arange(pair_sizes.sum()) - pair_offset[pair_pos - 1]
+    a = local // sizes[pair_pos]
+    b = local % sizes[pair_pos]
+    lp2, idx2, bow2 = lm.bigram_info(ids[id_offset[pair_pos - 1] + a], ids[id_offset[pair_pos] + b])
+    # Trigrams: p(c | a, b) = bow(a, b) + p(c | b) unless (a, b, c) is stored. Only pairs (a, b) that are
+    # stored bigrams can start a stored trigram, so only their continuations are looked up; the rest
+    # of each position's score tensor is a broadcast sum built inside the dynamic programme.
+    seen = np.flatnonzero((idx2 >= 0) & (pair_pos < n - 1))
+    seen_pos = pair_pos[seen]  # the trigram ends at position seen_pos + 1
+    n_next = sizes[seen_pos + 1]
+    entry_pair = np.repeat(seen, n_next)
+    entry_pos = np.repeat(seen_pos, n_next)
+    entry_c = np.arange(n_next.sum()) - np.repeat(np.cumsum(n_next) - n_next, n_next)
+    entry_a, entry_b = a[entry_pair], b[entry_pair]
+    queries = idx2[entry_pair].astype(np.int64) * lm.size + ids[id_offset[entry_pos + 1] + entry_c]
+    tri_index, tri_found = lm.find_trigrams(queries)
+    corr_pos = entry_pos[tri_found] + 1
+    corr_flat = ((entry_a * sizes[entry_pos] + entry_b) * sizes[entry_pos + 1] + entry_c)[tri_found]
+    corr_val = lm.tri_logp[tri_index[tri_found]]
+    corr_bounds = np.searchsorted(corr_pos, np.arange(n + 1)).tolist()
+
     choice = np.zeros(n, dtype=np.int64)
-    square = max_size * max_size
-    delta, new_delta = np.empty(square), np.empty(square)
-    # Per candidate pair of the previous two positions and of the last two: log p(w | u), the stored bigram's
-    # index (-1 if none) and its backoff weight.
-    prev_lp, cur_lp = np.empty(square, dtype=np.float32), np.empty(square, dtype=np.float32)
-    prev_bow, cur_bow = np.empty(square, dtype=np.float32), np.empty(square, dtype=np.float32)
-    prev_idx, cur_idx = np.empty(square, dtype=np.int64), np.empty(square, dtype=np.int64)
-    for line in range(line_first.size):
-        first, last = line_first[line], line_last[line]
-        for j in range(first + 1, last + 1):
-            size_a = sizes[j - 2] if j >= first + 2 else 1
-            size_b, size_c = sizes[j - 1], sizes[j]
-            for b in range(size_b):
-                u = ids[id_offset[j - 1] + b]
-                for c in range(size_c):
-                    w = ids[id_offset[j] + c]
-                    found = _row_search(bi_keys, bi_row[u], bi_row[u + 1], u * vocab_size + w)
-                    bc = b * size_c + c
-                    cur_idx[bc] = found
-                    if found >= 0:
-                        cur_lp[bc] = bi_logp[found]
-                        cur_bow[bc] = bi_bow[found]
-                    else:
-                        cur_lp[bc] = uni_bow[u] + uni_logp[w]
-                        cur_bow[bc] = np.float32(0.0)
-            if j == first + 1:
-                for c in range(size_c):
-                    delta[c] = cur_lp[c] + channel[id_offset[j] + c]
+    size_list = sizes.tolist()
+    offsets = id_offset.tolist()
+    pair_offset_list = pair_offset.tolist()
+    for first, last in zip(line_first.tolist(), line_last.tolist(), strict=True):
+        chan = [channel[offsets[j] : offsets[j] + size_list[j]] for j in range(first, last + 1)]
+        start = pair_offset_list[first]
+        delta = (lp2[start : start + size_list[first + 1]] + chan[1])[None, :]
+        backpointers: list[np.ndarray] = []
+        for j in range(first + 2, last + 1):
+            size_a, size_b, size_c = size_list[j - 2], size_list[j - 1], size_list[j]
+            start_ab = pair_offset_list[j - 2]
+            start_bc = pair_offset_list[j - 1]
+            bow_ab = bow2[start_ab : start_ab + size_a * size_b].reshape(size_a, size_b)
+            lp_bc = lp2[start_bc : start_bc + size_b * size_c].reshape(size_b, size_c)
+            block = bow_ab[:, :, None] + lp_bc[None, :, :]
+            lo, hi = corr_bounds[j], corr_bounds[j + 1]
+            if lo < hi:
+                block.ravel()[corr_flat[lo:hi]] = corr_val[lo:hi]
+            if size_a == 1:
+                backpointers.append(_ZERO_INT)
+                delta = delta[0][:, None] + block[0] + chan[j - first]
             else:
-                for b in range(size_b):
-                    for c in range(size_c):
-                        bc = b * size_c + c
-                        w = ids[id_offset[j] + c]
-                        best = -np.inf
-                        best_a = 0
-                        for a in range(size_a):
-                            ab = a * size_b + b
-                            logp = prev_bow[ab] + cur_lp[bc]
-                            pair = prev_idx[ab]
-                            if pair >= 0:
-                                key = pair * vocab_size + w
-                                stored = _row_search(tri_keys, tri_row[pair], tri_row[pair + 1], key)
-                                if stored >= 0:
-                                    logp = tri_logp[stored]
-                            score = delta[ab] + logp
-                            if score > best:
-                                best = score
-                                best_a = a
-                        new_delta[bc] = best + channel[id_offset[j] + c]
-                        backpointer[pair_offset[j] + bc] = best_a
-                delta, new_delta = new_delta, delta
-            prev_lp, cur_lp = cur_lp, prev_lp
-            prev_bow, cur_bow = cur_bow, prev_bow
-            prev_idx, cur_idx = cur_idx, prev_idx
-        # At </s> (one candidate) delta holds the pairs (b, </s>).
-        best = -np.inf
-        for b in range(sizes[last - 1]):
-            if delta[b] > best:
-                best = delta[b]
-                choice[last - 1] = b
+                scores = delta[:, :, None] + block
+                backpointers.append(scores.argmax(axis=0))
+                delta = scores.max(axis=0) + chan[j - first]
+        choice[last - 1] = int(delta[:, 0].argmax())
         for j in range(last, first + 1, -1):
-            choice[j - 2] = backpointer[pair_offset[j] + choice[j - 1] * sizes[j] + choice[j]]
+            pointer = backpointers[j - first - 2]
+            choice[j - 2] = 0 if pointer is _ZERO_INT else int(pointer[choice[j - 1], choice[j]])
     return choice
