@@ -137,7 +137,7 @@ def test_accuracy_on_held_out_report_text() -> None:
     out_words = LETTERS_RE.findall(restored)
     assert len(truth_words) == len(out_words)
     accuracy = sum(a == b for a, b in zip(truth_words, out_words, strict=True)) / len(truth_words)
-    assert accuracy >= 0.975
+    assert accuracy >= 0.99  # 99.03 % measured with the case prior (98.93 % without)
 
 
 def test_decomposed_input_is_restored_as_nfc() -> None:
@@ -193,3 +193,21 @@ def test_a_process_switches_to_the_compiled_search_after_enough_positions(
     restored = "số văn bản đi trong tháng là 1.234 văn bản, tăng 5 % so với cùng kỳ năm trước"
     assert model.restore(line) == restored
     assert viterbi._decoded_positions == counted  # decoded by the compiled search, no longer counted
+
+
+def test_case_inside_a_sentence_is_evidence_and_at_its_start_is_not() -> None:
+    from ocr.restore.case_prior import informative_case
+
+    # 'Sở' (the department) is capitalised inside a sentence; 'số' (number) almost never is.
+    restored = restore_diacritics("Can bo cong chuc So Thong tin da gop y")
+    assert restored == "Cán bộ công chức Sở Thông tin đã góp ý"
+    assert restore_diacritics("Tong so ho so tiep nhan") == "Tổng số hồ sơ tiếp nhận"
+    line = "1. Tong so: So lieu cua Phong"
+    assert [informative_case(line, line.index(w), w) for w in ("Tong", "so", "So", "lieu", "Phong")] == [
+        None,  # after a list number
+        "lower",
+        None,  # after a colon
+        "lower",
+        "title",
+    ]
+    assert informative_case("UBND tinh", 0, "UBND") is None  # all caps says nothing

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ocr.restore.case_prior import CasePrior, informative_case
 from ocr.restore.channel import Channel, ChannelProfiles, ocr_key, ocr_keys
 from ocr.restore.document_cache import agree_within_document
 from ocr.restore.lattice import Slot
@@ -85,9 +86,12 @@ class Restored:
 class RestorationModel:
     """LM + channel + candidate index; `restore` is the entry point."""
 
-    def __init__(self, lm: SyllableLM, profiles: ChannelProfiles) -> None:
+    def __init__(
+        self, lm: SyllableLM, profiles: ChannelProfiles, case_prior: CasePrior | None = None
+    ) -> None:
         self.lm = lm
         self.profiles = profiles
+        self.case_prior = case_prior
         forms_by_key: dict[str, list[str]] = defaultdict(list)
         for word_id, word in enumerate(lm.vocab):
             if word_id < 5 or not word.isalpha() or not is_native_word(word):
@@ -210,7 +214,8 @@ class RestorationModel:
             if self._is_fixed_word(line, words, word_index, chunk, upper_share, stats.noisy):
                 slots.append(self._fixed(start, end, word))
                 continue
-            slot = self._candidates(start, end, word, stats, confidence)
+            case = informative_case(line, start, word)
+            slot = self._candidates(start, end, word, stats, confidence, case)
             slots.append(slot)
         for punct_pos in range(cursor, len(line)):
             if not line[punct_pos].isspace():
@@ -260,13 +265,22 @@ class RestorationModel:
         return Slot(start, end, text, [text], ids, _ZERO, False)
 
     def _candidates(
-        self, start: int, end: int, word: str, stats: DocumentStats, confidence: float | None
+        self,
+        start: int,
+        end: int,
+        word: str,
+        stats: DocumentStats,
+        confidence: float | None,
+        case: str | None,
     ) -> Slot:
         # Words repeat a lot within a document, and their options depend only on these inputs.
-        cache_key = (word, confidence, stats.drop_rate, stats.noisy)
+        cache_key = (word, confidence, stats.drop_rate, stats.noisy, case)
         cached = self._candidate_cache.get(cache_key)
         if cached is None:
-            cached = self._candidate_cache[cache_key] = self._options(word, stats, confidence)
+            forms, ids, logps = self._options(word, stats, confidence)
+            if case is not None and self.case_prior is not None and len(forms) > 1:
+                logps = logps + np.array([self.case_prior.logp(case, form) for form in forms])
+            cached = self._candidate_cache[cache_key] = (forms, ids, logps)
         forms, ids, logps = cached
         return Slot(start, end, word, forms, ids, logps, True)
 

@@ -346,7 +346,6 @@ def measure_speed() -> dict[str, float]:
     _load_cached.cache_clear()
     started = time.perf_counter()
     model = load_model()
-    model.lm.row_starts()
     load_seconds = time.perf_counter() - started
     texts = {
         "stripped legal": strip_marks(HELDOUT_SETS["legal held-out (stripped)"].read_text(encoding="utf-8")),
