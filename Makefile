@@ -75,6 +75,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Compile the restorer's search once now (numba caches it beside its module), not in the first run.
+	@$(BIN)/python -c "from ocr.restore.viterbi_compiled import warm_up; warm_up()"
 	@touch $(STAMP)
 
 ## setup: system packages and the virtualenv with baocao installed

@@ -137,7 +137,7 @@ def test_accuracy_on_held_out_report_text() -> None:
     out_words = LETTERS_RE.findall(restored)
     assert len(truth_words) == len(out_words)
     accuracy = sum(a == b for a, b in zip(truth_words, out_words, strict=True)) / len(truth_words)
-    assert accuracy >= 0.975
+    assert accuracy >= 0.99  # 99.03 % measured with the case prior (98.93 % without)
 
 
 def test_decomposed_input_is_restored_as_nfc() -> None:
@@ -153,3 +153,61 @@ def test_vowel_symbols_glued_by_eng_ocr_are_read_as_the_vowel() -> None:
     assert restore_diacritics(
         "van ban di trong quy: 49.583, ky s6 38.102 van ban (ty 1¢ 76,84%). S¢ Thong tin va Truyén thong"
     ) == "văn bản đi trong quý: 49.583, ký số 38.102 văn bản (tỷ lệ 76,84%). Sở Thông tin và Truyền thông"
+
+
+@pytest.mark.parametrize("source", ["stripped report", "eng OCR"])
+def test_compiled_and_numpy_searches_find_the_same_paths(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ocr.restore.viterbi as viterbi
+
+    if source == "stripped report":
+        text = strip_marks((DATA / "heldout_report.txt").read_text(encoding="utf-8"))[:12_000]
+    else:
+        text = (DATA / "eng_ocr" / "report-2021-q1.txt").read_text(encoding="utf-8")[:8_000]
+    model = load_model()
+    outputs = []
+    for compiled_after in (10**12, 0):  # numpy first, then compiled from the first position on
+        monkeypatch.setattr(viterbi, "COMPILED_AFTER", compiled_after)
+        monkeypatch.setattr(viterbi, "_decoded_positions", 0)
+        model._candidate_cache.clear()
+        outputs.append(model.restore_tracked(text))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].changes) > 500  # a real restoration, not an untouched text
+
+
+def test_a_process_switches_to_the_compiled_search_after_enough_positions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ocr.restore.viterbi as viterbi
+
+    monkeypatch.setattr(viterbi, "COMPILED_AFTER", 20)
+    monkeypatch.setattr(viterbi, "_decoded_positions", 0)
+    model = load_model()
+    model.restore("bao cao tinh hinh thuc hien")
+    assert 0 < viterbi._decoded_positions < 20
+    line = "so van ban di trong thang la 1.234 van ban, tang 5 % so voi cung ky nam truoc"
+    model.restore(line)
+    counted = viterbi._decoded_positions
+    assert counted >= 20
+    restored = "số văn bản đi trong tháng là 1.234 văn bản, tăng 5 % so với cùng kỳ năm trước"
+    assert model.restore(line) == restored
+    assert viterbi._decoded_positions == counted  # decoded by the compiled search, no longer counted
+
+
+def test_case_inside_a_sentence_is_evidence_and_at_its_start_is_not() -> None:
+    from ocr.restore.case_prior import informative_case
+
+    # 'Sở' (the department) is capitalised inside a sentence; 'số' (number) almost never is.
+    restored = restore_diacritics("Can bo cong chuc So Thong tin da gop y")
+    assert restored == "Cán bộ công chức Sở Thông tin đã góp ý"
+    assert restore_diacritics("Tong so ho so tiep nhan") == "Tổng số hồ sơ tiếp nhận"
+    line = "1. Tong so: So lieu cua Phong"
+    assert [informative_case(line, line.index(w), w) for w in ("Tong", "so", "So", "lieu", "Phong")] == [
+        None,  # after a list number
+        "lower",
+        None,  # after a colon
+        "lower",
+        "title",
+    ]
+    assert informative_case("UBND tinh", 0, "UBND") is None  # all caps says nothing

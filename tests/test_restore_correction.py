@@ -115,3 +115,34 @@ def test_pipeline_keeps_raw_text_and_lists_changed_words() -> None:
     assert [(c.before, c.after) for c in page.changed_words] == [("tống", "tổng")]
     never = PageText(page=1, raw_text=raw, text=raw, source=TextSource.OCR, confidence=0.9, ocr_words=words)
     assert finish_text(never, RunSettings(jobs=1, restore="never")).text == raw
+
+
+def test_faded_d_read_as_horned_o_is_corrected_on_the_real_scans() -> None:
+    # On two issue-15 scans `vie` read "văn bản đi" as "văn bản ởi" (confidence 0.74): the bar of đ faded.
+    for name in ("report-2022-09-travinh-borders", "report-2022-09-travinh-upside-down"):
+        pages = _pages(name)
+        assert any("văn bản ởi trong tháng" in text for text, _ in pages)
+        corrected = [correct_ocr_text(text, words) for text, words in pages]
+        assert any("văn bản đi trong tháng: 17.882" in c.text for c in corrected)
+        assert ("ởi", "đi") in {(change.before, change.after) for c in corrected for change in c.changes}
+
+
+def test_glued_syllables_are_split_on_the_real_scan_and_listed() -> None:
+    pages = _pages("report-2022-h1-vinhlong-seal-colour")
+    assert any("ký số Vănbản 26.118" in text for text, _ in pages)
+    for text, words in pages:
+        corrected = correct_ocr_text(text, words)
+        lines = corrected.text.split("\n")
+        for change in corrected.changes:
+            assert lines[change.line][change.column :].startswith(change.after)
+        if "Vănbản" in text:
+            assert "ký số Văn bản 26.118" in corrected.text
+            assert ("Vănbản", "Văn bản") in {(c.before, c.after) for c in corrected.changes}
+
+
+def test_glued_word_is_split_only_when_unsure_and_numbers_stay() -> None:
+    text = "Số văn bản đi được ký số Vănbản 26.118 và 1234vănbản"
+    unsure = [(word, 0.84) for word in text.split()]
+    assert correct_ocr_text(text, unsure).text == "Số văn bản đi được ký số Văn bản 26.118 và 1234vănbản"
+    sure = [(word, 0.97) for word in text.split()]
+    assert correct_ocr_text(text, sure).text == text

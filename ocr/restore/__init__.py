@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ocr.restore.case_prior import CasePrior
 from ocr.restore.channel import ChannelProfiles
 from ocr.restore.correction import correct_ocr_text as _correct
 from ocr.restore.decision import restoration_decision
@@ -31,7 +32,8 @@ DEFAULT_CHANNEL_PATH = MODEL_DIR / "channel.json"
 def load_model(path: Path | None = None) -> RestorationModel:
     """The restoration model at `path` (default: the committed one), loaded once per process.
 
-    The channel costs are read from ``channel.json`` beside the LM file when present, else the defaults.
+    The channel costs are read from ``channel.json`` beside the LM file when present, else the defaults; the
+    case counts from ``case_prior.npz`` beside it when present (else case is not scored).
     """
     return _load_cached(Path(path).resolve() if path is not None else DEFAULT_LM_PATH)
 
@@ -43,7 +45,9 @@ def _load_cached(path: Path) -> RestorationModel:
     if not channel_path.exists():
         channel_path = DEFAULT_CHANNEL_PATH
     profiles = ChannelProfiles.load(channel_path) if channel_path.exists() else ChannelProfiles()
-    return RestorationModel(lm, profiles)
+    case_path = path.parent / "case_prior.npz"
+    case_prior = CasePrior.load(case_path) if case_path.exists() else None
+    return RestorationModel(lm, profiles, case_prior)
 
 
 def train_language_model(corpus: list[Path], out: Path, **options: Any) -> dict[str, float]:

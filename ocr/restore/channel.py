@@ -49,6 +49,11 @@ DEFAULT_MARK_CONFUSION_COST = 7.0
 # 'Tự') that rendered training pages may not show; used when the aligned pairs did not learn them.
 SEED_SURFACE_REWRITES = tuple(f"{vowel}>i" for vowel in "ăằắẳẵặ") + tuple(f"{vowel}>w" for vowel in "ưừứửữự")
 SEED_REWRITE_COST = 4.0
+# Glyphs a good (`vie`) engine reads for a damaged letter on real scans that the rendered training pages
+# never show (not one of the 25 k vie pairs misreads đ): the bar of 'đ' faded into a horn and a hook, so
+# 'văn bản đi' came back 'văn bản ởi' on two of the sample scans. True letter -> the glyphs it is read as.
+SEED_GLYPH_CONFUSIONS = {"đ": "ơờớởỡợ"}
+SEED_GLYPH_COST = 4.0
 
 
 @dataclass
@@ -250,6 +255,10 @@ class Channel:
         self.vowels_seen = {pair.split(">")[0] for pair in costs.char_confusion}
         self.rules = _parse_rules(costs.rewrites)
         self.surface_rules = _parse_rules(costs.surface_rewrites)
+        self._glyph_sources: dict[str, list[str]] = {}
+        for true_char, glyphs in SEED_GLYPH_CONFUSIONS.items():
+            for glyph in glyphs:
+                self._glyph_sources.setdefault(glyph, []).append(true_char)
 
     def char_mark_logp(self, observed: str, candidate: str) -> float:
         """log P(observed | candidate) letter by letter from the learned mark confusions (weak OCR, where
@@ -360,6 +369,15 @@ class Channel:
             cheap = [item for item in next_frontier if item[1] < MAX_REPAIR_COST / 2]
             frontier = sorted(cheap, key=lambda item: item[1])[:MAX_SECOND_REWRITES]
         return results
+
+    def glyph_repairs(self, observed: str) -> list[tuple[str, float]]:
+        """Strings the observed lowercase word may be a misreading of, one look-alike glyph undone
+        ('ởi' → 'đi'), with costs; the caller keeps those that are vocabulary forms."""
+        found: list[tuple[str, float]] = []
+        for position, char in enumerate(observed):
+            for true_char in self._glyph_sources.get(char, ()):
+                found.append((observed[:position] + true_char + observed[position + 1 :], SEED_GLYPH_COST))
+        return found
 
     def is_known_key(self, key: str) -> bool:
         return key in self.key_set and is_valid_key(key)

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from rapidfuzz.distance import Levenshtein
 
 from ocr.restore.decode import RestorationModel, Restored, WordChange
+from ocr.restore.glued_words import split_glued_words
 from ocr.restore.syllables import CHUNK_RE
 
 UNSURE_BELOW = 0.965
@@ -45,11 +46,12 @@ def chunk_confidences(text: str, words: Sequence[tuple[str, float]]) -> list[flo
 
 
 def correct_ocr_text(model: RestorationModel, text: str, words: Sequence[tuple[str, float]]) -> Restored:
-    """`text` with the words OCR was unsure of re-decoded and unsure specks dropped; `words` are (OCR word,
-    confidence 0-1)."""
+    """`text` with the words OCR was unsure of re-decoded, unsure specks dropped and glued syllables split;
+    `words` are (OCR word, confidence 0-1)."""
     confidences = chunk_confidences(text, words)
-    corrected = model.restore_tracked(text, confidences, unsure_below=UNSURE_BELOW)
-    return drop_specks(corrected, confidences)
+    corrected = drop_specks(model.restore_tracked(text, confidences, unsure_below=UNSURE_BELOW), confidences)
+    # Words were replaced one for one and specks dropped: align the confidences to the corrected text again.
+    return split_glued_words(model, corrected, chunk_confidences(corrected.text, words), UNSURE_BELOW)
 
 
 def drop_specks(restored: Restored, confidences: list[float]) -> Restored:

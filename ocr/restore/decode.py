@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ocr.restore.case_prior import CasePrior, informative_case
 from ocr.restore.channel import Channel, ChannelProfiles, ocr_key, ocr_keys
 from ocr.restore.document_cache import agree_within_document
 from ocr.restore.lattice import Slot
@@ -32,6 +33,7 @@ from ocr.restore.syllables import (
     apply_case,
     case_kind,
 )
+from ocr.restore.viterbi import best_paths
 from vietnamese.folding import fold, has_marks
 from vietnamese.letters import decompose, is_native_word
 from vietnamese.syllables import is_valid_key
@@ -56,7 +58,6 @@ LETTER_REPAIR_COST = 2.0  # a letter error on top of the word error: rarer than 
 # words (phòng → phong, Giờ → Gió, Sở → Số) on the samples' vie OCR; 3-6 gave the same, best, figures.
 WORD_CHANGE_COST = 4.0
 _ZERO = np.zeros(1)
-_ZERO_INT = np.zeros((1, 1), dtype=np.int64)  # backpointer when the previous slot has one candidate
 
 
 @dataclass
@@ -85,9 +86,12 @@ class Restored:
 class RestorationModel:
     """LM + channel + candidate index; `restore` is the entry point."""
 
-    def __init__(self, lm: SyllableLM, profiles: ChannelProfiles) -> None:
+    def __init__(
+        self, lm: SyllableLM, profiles: ChannelProfiles, case_prior: CasePrior | None = None
+    ) -> None:
         self.lm = lm
         self.profiles = profiles
+        self.case_prior = case_prior
         forms_by_key: dict[str, list[str]] = defaultdict(list)
         for word_id, word in enumerate(lm.vocab):
             if word_id < 5 or not word.isalpha() or not is_native_word(word):
@@ -210,7 +214,8 @@ class RestorationModel:
             if self._is_fixed_word(line, words, word_index, chunk, upper_share, stats.noisy):
                 slots.append(self._fixed(start, end, word))
                 continue
-            slot = self._candidates(start, end, word, stats, confidence)
+            case = informative_case(line, start, word)
+            slot = self._candidates(start, end, word, stats, confidence, case)
             slots.append(slot)
         for punct_pos in range(cursor, len(line)):
             if not line[punct_pos].isspace():
@@ -260,13 +265,22 @@ class RestorationModel:
         return Slot(start, end, text, [text], ids, _ZERO, False)
 
     def _candidates(
-        self, start: int, end: int, word: str, stats: DocumentStats, confidence: float | None
+        self,
+        start: int,
+        end: int,
+        word: str,
+        stats: DocumentStats,
+        confidence: float | None,
+        case: str | None,
     ) -> Slot:
         # Words repeat a lot within a document, and their options depend only on these inputs.
-        cache_key = (word, confidence, stats.drop_rate, stats.noisy)
+        cache_key = (word, confidence, stats.drop_rate, stats.noisy, case)
         cached = self._candidate_cache.get(cache_key)
         if cached is None:
-            cached = self._candidate_cache[cache_key] = self._options(word, stats, confidence)
+            forms, ids, logps = self._options(word, stats, confidence)
+            if case is not None and self.case_prior is not None and len(forms) > 1:
+                logps = logps + np.array([self.case_prior.logp(case, form) for form in forms])
+            cached = self._candidate_cache[cache_key] = (forms, ids, logps)
         forms, ids, logps = cached
         return Slot(start, end, word, forms, ids, logps, True)
 
@@ -294,6 +308,10 @@ class RestorationModel:
         for repair_key, cost in channel.repairs(observed_key):
             for form in self.forms_by_key.get(repair_key, ())[:FORMS_PER_REPAIR]:
                 logp = error_logp - (cost - channel.costs.key_change) - LETTER_REPAIR_COST
+                options[form] = max(options.get(form, -math.inf), logp)
+        for form, cost in channel.glyph_repairs(lower):
+            if form in self.forms_by_key.get(fold(form), ()):
+                logp = error_logp - cost - LETTER_REPAIR_COST
                 options[form] = max(options.get(form, -math.inf), logp)
         forms = list(options)
         ids = np.array([self.lm.token_id(lm_token(f)) for f in forms], dtype=np.int64)
@@ -361,89 +379,9 @@ class RestorationModel:
         channel_logp = np.array(logps, dtype=np.float64) - CLASS_MEMBER_PENALTY * class_member
         return forms, ids, channel_logp
 
-    # --- Viterbi over (previous, current) candidate pairs ------------------------------------------------
     def _viterbi_batch(self, lattices: list[list[Slot]]) -> list[list[int]]:
-        """Best candidate index per slot for each line. All LM lookups of all lines are done in one batch
-        (one searchsorted per order), then each line runs its own dynamic programme."""
-        if not lattices:
-            return []
-        lm = self.lm
-        bos, eos = np.array([lm.bos]), np.array([lm.eos])
-        ids_list: list[np.ndarray] = []
-        chan: list[np.ndarray] = []
-        line_starts: list[int] = []
-        for slots in lattices:
-            line_starts.append(len(ids_list))
-            ids_list.append(bos)
-            chan.append(_ZERO)
-            for slot in slots:
-                ids_list.append(slot.ids)
-                chan.append(slot.channel_logp)
-            ids_list.append(eos)
-            chan.append(_ZERO)
-        n = len(ids_list)
-        sizes = np.fromiter((a.size for a in ids_list), dtype=np.int64, count=n)
-        ids = np.concatenate(ids_list)
-        id_offset = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        # Pair (j-1, j) for j = 1..n-1, entries (a, b) flattened row-major.
-        pair_sizes = sizes[:-1] * sizes[1:]
-        pair_offset = np.concatenate(([0], np.cumsum(pair_sizes)[:-1]))
-        pair_pos = np.repeat(np.arange(1, n), pair_sizes)
-        local = np.arange(pair_sizes.sum()) - pair_offset[pair_pos - 1]
-        a = local // sizes[pair_pos]
-        b = local % sizes[pair_pos]
-        lp2, idx2, bow2 = lm.bigram_info(ids[id_offset[pair_pos - 1] + a], ids[id_offset[pair_pos] + b])
-        # Trigrams: p(c | a, b) = bow(a, b) + p(c | b) unless (a, b, c) is stored. Only pairs (a, b) that are
-        # stored bigrams can start a stored trigram, so only their continuations are looked up; the rest
-        # of each position's score tensor is a broadcast sum built inside the dynamic programme.
-        seen = np.flatnonzero((idx2 >= 0) & (pair_pos < n - 1))
-        seen_pos = pair_pos[seen]  # the trigram ends at position seen_pos + 1
-        n_next = sizes[seen_pos + 1]
-        entry_pair = np.repeat(seen, n_next)
-        entry_pos = np.repeat(seen_pos, n_next)
-        entry_c = np.arange(n_next.sum()) - np.repeat(np.cumsum(n_next) - n_next, n_next)
-        entry_a, entry_b = a[entry_pair], b[entry_pair]
-        queries = idx2[entry_pair].astype(np.int64) * lm.size + ids[id_offset[entry_pos + 1] + entry_c]
-        tri_index, tri_found = lm.find_trigrams(queries)
-        corr_pos = entry_pos[tri_found] + 1
-        corr_flat = ((entry_a * sizes[entry_pos] + entry_b) * sizes[entry_pos + 1] + entry_c)[tri_found]
-        corr_val = lm.tri_logp[tri_index[tri_found]]
-        corr_bounds = np.searchsorted(corr_pos, np.arange(n + 1)).tolist()
-
-        results: list[list[int]] = []
-        size_list = sizes.tolist()
-        pair_offset_list = pair_offset.tolist()
-        for line_index, slots in enumerate(lattices):
-            first = line_starts[line_index]  # position of this line's <s>
-            last = first + len(slots) + 1  # position of its </s>
-            start = pair_offset_list[first]
-            delta = (lp2[start : start + size_list[first + 1]] + chan[first + 1])[None, :]
-            backpointers: list[np.ndarray] = []
-            for j in range(first + 2, last + 1):
-                size_a, size_b, size_c = size_list[j - 2], size_list[j - 1], size_list[j]
-                start_ab = pair_offset_list[j - 2]
-                start_bc = pair_offset_list[j - 1]
-                bow_ab = bow2[start_ab : start_ab + size_a * size_b].reshape(size_a, size_b)
-                lp_bc = lp2[start_bc : start_bc + size_b * size_c].reshape(size_b, size_c)
-                block = bow_ab[:, :, None] + lp_bc[None, :, :]
-                lo, hi = corr_bounds[j], corr_bounds[j + 1]
-                if lo < hi:
-                    block.ravel()[corr_flat[lo:hi]] = corr_val[lo:hi]
-                if size_a == 1:
-                    backpointers.append(_ZERO_INT)
-                    delta = delta[0][:, None] + block[0] + chan[j]
-                else:
-                    scores = delta[:, :, None] + block
-                    backpointers.append(scores.argmax(axis=0))
-                    delta = scores.max(axis=0) + chan[j]
-            length = last - first + 1
-            choice = [0] * length
-            choice[length - 2] = int(delta[:, 0].argmax())
-            for j in range(length - 1, 1, -1):
-                pointer = backpointers[j - 2]
-                choice[j - 2] = 0 if pointer is _ZERO_INT else int(pointer[choice[j - 1], choice[j]])
-            results.append(choice[1 : length - 1])
-        return results
+        """Best candidate index per slot for each line (`viterbi.py`)."""
+        return best_paths(self.lm, lattices)
 
 
 def _has_choice(slots: list[Slot]) -> bool:

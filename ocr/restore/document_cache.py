@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 
@@ -37,39 +36,57 @@ def agree_within_document(
     """`choices` (the first pass's, one list per line) after the second pass. Only lines where some word
     took a minority form are decoded again: where every word took its key's most frequent form, the bonus
     can only confirm the first path."""
+    keys: dict[str, str] = {}  # slot text -> key: a document repeats its words
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for slots, choice in zip(lattices, choices, strict=True):
         for slot, k in zip(slots, choice, strict=True):
             if slot.restorable and len(slot.forms) > 1:
-                counts[fold(slot.text)][slot.forms[k]] += 1
+                key = keys.get(slot.text)
+                if key is None:
+                    key = keys[slot.text] = fold(slot.text)
+                counts[key][slot.forms[k]] += 1
+    minority = {key: _minority_forms(seen) for key, seen in counts.items()}
+    bonuses: dict[tuple[str, ...], np.ndarray] = {}
     redo: list[int] = []
     rescored: list[list[Slot]] = []
     for n, (slots, choice) in enumerate(zip(lattices, choices, strict=True)):
         if not any(
-            slot.restorable
-            and len(slot.forms) > 1
-            and _minority(counts[fold(slot.text)], slot.forms[k])
+            slot.restorable and len(slot.forms) > 1 and slot.forms[k] in minority[keys[slot.text]]
             for slot, k in zip(slots, choice, strict=True)
         ):
             continue
         redo.append(n)
-        rescored.append([_with_cache_bonus(slot, counts) for slot in slots])
+        rescored.append([_with_cache_bonus(slot, counts, keys, bonuses) for slot in slots])
     for n, choice in zip(redo, viterbi(rescored), strict=True):
         choices[n] = choice  # the rescored slots have the same forms, so the lattice renders as before
     return choices
 
 
-def _with_cache_bonus(slot: Slot, counts: dict[str, Counter[str]]) -> Slot:
+def _with_cache_bonus(
+    slot: Slot,
+    counts: dict[str, Counter[str]],
+    keys: dict[str, str],
+    bonuses: dict[tuple[str, ...], np.ndarray],
+) -> Slot:
     if not slot.restorable or len(slot.forms) < 2:
         return slot
-    seen = counts[fold(slot.text)]
-    total = sum(seen.values()) + CACHE_SMOOTHING * len(slot.forms)
-    bonus = np.array([math.log((seen[form] + CACHE_SMOOTHING) / total) for form in slot.forms])
-    return replace(slot, channel_logp=slot.channel_logp + CACHE_WEIGHT * bonus)
+    forms = tuple(slot.forms)
+    bonus = bonuses.get(forms)
+    if bonus is None:
+        seen = counts[keys[slot.text]]
+        total = sum(seen.values()) + CACHE_SMOOTHING * len(forms)
+        bonus = bonuses[forms] = CACHE_WEIGHT * np.array(
+            [math.log((seen[form] + CACHE_SMOOTHING) / total) for form in forms]
+        )
+    return Slot(slot.start, slot.end, slot.text, slot.forms, slot.ids, slot.channel_logp + bonus, True)
 
 
-def _minority(seen: Counter[str], form: str) -> bool:
-    """Whether the document chose other forms of this key so much more often that the cache bonus could
-    overturn the first pass (the bonus gap is CACHE_WEIGHT × log of the smoothed count ratio)."""
-    gap = CACHE_WEIGHT * math.log((max(seen.values()) + CACHE_SMOOTHING) / (seen[form] + CACHE_SMOOTHING))
-    return gap >= MIN_CACHE_GAP
+def _minority_forms(seen: Counter[str]) -> set[str]:
+    """The forms the document chose so much less often than its favourite form of the key that the cache
+    bonus could overturn the first pass (the bonus gap is CACHE_WEIGHT × log of the smoothed count ratio)."""
+    most = max(seen.values()) + CACHE_SMOOTHING
+    return {
+        form
+        for form, n in seen.items()
+        if CACHE_WEIGHT * math.log(most / (n + CACHE_SMOOTHING)) >= MIN_CACHE_GAP
+    }

@@ -94,6 +94,7 @@ class SyllableLM:
         self.bos = self.word_id[BOS]
         self.eos = self.word_id[EOS]
         self.unk = self.word_id[UNK]
+        self._row_starts: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
 
     @classmethod
     def load(cls, path: Path) -> SyllableLM:
@@ -112,6 +113,31 @@ class SyllableLM:
             known = {"vocab", "uni_logp", "uni_bow", "bi_delta", "bi_logp", "bi_bow", "tri_delta", "tri_logp"}
             extra = {name: data[name] for name in data.files if name not in known}
         return cls(arrays, extra)
+
+    def row_starts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """What the compiled decoder needs to search one row of keys and to skip hopeless lookups: where each
+        word's bigrams start in ``bi_keys`` and each bigram's trigrams in ``tri_keys`` (one more entry than
+        rows, so row r is ``[starts[r], starts[r + 1])``), the largest log-probability in each trigram row
+        (-inf if empty), and the largest log-probability any trigram query can return (<= 0 for a model
+        whose entries are probabilities)."""
+        if self._row_starts is None:
+            words = np.arange(self.size + 1, dtype=np.int64) * self.size
+            bigrams = np.arange(self.bi_keys.size + 1, dtype=np.int64) * self.size
+            bi_row = np.searchsorted(self.bi_keys, words).astype(np.int64)
+            tri_row = np.searchsorted(self.tri_keys, bigrams).astype(np.int64)
+            row_max = np.full(self.bi_keys.size, -np.inf, dtype=np.float32)
+            filled = tri_row[1:] > tri_row[:-1]
+            if filled.any():
+                row_max[filled] = np.maximum.reduceat(self.tri_logp, tri_row[:-1][filled])
+            bigram_ceiling = max(
+                float(self.bi_logp.max(initial=-np.inf)), float(self.uni_bow.max() + self.uni_logp.max())
+            )
+            ceiling = max(
+                float(self.tri_logp.max(initial=-np.inf)),
+                max(float(self.bi_bow.max(initial=0.0)), 0.0) + bigram_ceiling,
+            )
+            self._row_starts = (bi_row, tri_row, row_max, ceiling)
+        return self._row_starts
 
     def token_id(self, token: str) -> int:
         return self.word_id.get(token, self.unk)

@@ -13,7 +13,8 @@ of each word's key, every letter word restorable; the reference restoration must
 3. correction mode on Tesseract ``vie`` OCR of the sample scans as the pipeline reads them (clean-up, layout,
    word confidences; cached in tests/data/restore/vie_ocr/*.pages.txt and *.words.tsv): character error rate
    and syllable accuracy before and after, and its CPU cost against Tesseract's on a page of the same run;
-4. speed (syllables per CPU-second on one core, after loading) and model load time.
+4. speed (syllables per CPU-second on one core, after loading; numpy and compiled search, alternating), model
+   load time and the compiled search's first-use cost in a fresh process.
 
 A syllable is a maximal run of letters in the truth; it counts as correct when the aligned output token is
 identical (marks and case included).
@@ -336,21 +337,52 @@ def tesseract_cpu_per_page() -> float:
 
 
 def measure_speed() -> dict[str, float]:
-    """Syllables per CPU-second on stripped held-out text, and the model's cold load time."""
+    """Syllables per CPU-second after loading, on stripped held-out text and on held-out eng OCR, with the
+    numpy and the compiled search alternating (same process, same caches); the model's cold load time; and
+    what the compiled search's first use costs a fresh process (importing numba, loading its machine code)."""
+    import ocr.restore.viterbi as viterbi
     from ocr.restore import _load_cached
 
     _load_cached.cache_clear()
     started = time.perf_counter()
     model = load_model()
     load_seconds = time.perf_counter() - started
-    stripped = strip_marks(HELDOUT_SETS["legal held-out (stripped)"].read_text(encoding="utf-8"))
-    syllables = len(LETTERS_RE.findall(stripped))
-    model.restore(stripped[:2000])  # warm the caches of the process, not of this document
-    model._candidate_cache.clear()
-    started = time.process_time()
-    model.restore(stripped)
-    speed = syllables / (time.process_time() - started)
-    return {"syllables_per_cpu_second": speed, "load_seconds": load_seconds}
+    texts = {
+        "stripped legal": strip_marks(HELDOUT_SETS["legal held-out (stripped)"].read_text(encoding="utf-8")),
+        "eng OCR": "\n".join(
+            (DATA / "eng_ocr" / f"{name}.txt").read_text(encoding="utf-8") for name in sorted(HELDOUT_SAMPLES)
+        ),
+    }
+    best: dict[str, float] = {}
+    for _round in range(2):
+        for search, after in (("numpy", 10**12), ("compiled", 0)):
+            viterbi.COMPILED_AFTER, viterbi._decoded_positions = after, 0
+            model.restore(texts["stripped legal"][:2000])  # warm the caches of the process, not of a text
+            for label, text in texts.items():
+                model._candidate_cache.clear()
+                started = time.process_time()
+                model.restore(text)
+                speed = len(LETTERS_RE.findall(text)) / (time.process_time() - started)
+                best[f"{label}, {search}"] = max(best.get(f"{label}, {search}", 0.0), speed)
+    first_use = subprocess.run(
+        [sys.executable, "-c", FIRST_USE_PROBE], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    return {**best, "load_seconds": load_seconds, "compiled_first_use_cpu_seconds": float(first_use)}
+
+
+# CPU time of the compiled search's first use in a fresh process, the model already loaded.
+FIRST_USE_PROBE = """
+import time
+import ocr.restore.viterbi as viterbi
+from ocr.restore import load_model
+model = load_model()
+model.lm.row_starts()
+model.restore("bao cao tinh hinh")
+viterbi.COMPILED_AFTER = 0
+started = time.process_time()
+model.restore("bao cao tinh hinh thang")
+print(time.process_time() - started)
+"""
 
 
 def main() -> None:
@@ -394,10 +426,17 @@ def main() -> None:
     print("vie OCR of the sample scans (pipeline read, word confidences), correction mode:")
     results["vie correction"] = measure_correction(args.refresh_ocr)
 
-    results["speed"] = measure_speed()
+    results["speed"] = speed = measure_speed()
+    print("speed, syllables per CPU-second after loading (one core):")
+    for label in ("stripped legal", "eng OCR"):
+        numpy_speed, compiled_speed = speed[f"{label}, numpy"], speed[f"{label}, compiled"]
+        print(
+            f"  {label:<15} numpy {numpy_speed:>8,.0f}   compiled {compiled_speed:>8,.0f}"
+            f"   ({compiled_speed / numpy_speed:.1f}x)"
+        )
     print(
-        f"speed: {results['speed']['syllables_per_cpu_second']:,.0f} syllables per CPU-second (one core)"
-        f"   model load: {results['speed']['load_seconds']:.2f} s"
+        f"model load: {speed['load_seconds']:.2f} s   compiled search's first use in a process: "
+        f"{speed['compiled_first_use_cpu_seconds']:.2f} CPU-s"
     )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
