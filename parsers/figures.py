@@ -210,6 +210,12 @@ def read_quantity(
 
 
 @lru_cache(maxsize=8)
+def _first_words(vocabulary: Vocabulary) -> frozenset[str]:
+    """The first word of every phrase of the vocabulary."""
+    return frozenset(phrase[0] for phrase, _, _ in _phrase_index(vocabulary))
+
+
+@lru_cache(maxsize=8)
 def _phrase_index(vocabulary: Vocabulary) -> tuple[tuple[Phrase, str, str], ...]:
     """Every phrase with its category and name, longest first (the longest reading of words wins)."""
     entries: list[tuple[Phrase, str, str]] = []
@@ -760,6 +766,41 @@ class FigureReader:
         start, _ = self.sentence(after)
         return not any(self._unit_at(i) and self._noun_at(i + self._unit_at(i)) for i in range(start, after))
 
+    def counts_unknown(self, after: int) -> bool:
+        """Whether the word at token `after` (right after a count) is a thing the vocabulary does not know:
+        neither a phrase of it nor a word of `after_count`. "12 vụ việc khiếu nại liên quan hồ sơ" counts
+        complaints, whatever noun comes later; unsure, so the number is left out."""
+        if after >= len(self.tokens):
+            return False
+        token = self.tokens[after]
+        if token.kind != "word" or token.key in self.vocabulary.after_count or self._unit_at(after):
+            return False
+        # The first word of a phrase is enough: OCR may garble the rest ("hồ sσ", "thiết bị USB Token").
+        first_words = _first_words(self.vocabulary)
+        if token.key in first_words or (
+            len(token.key) >= 4 and any(words_match(word, token.key) for word in first_words)
+        ):
+            return False
+        if any(start == after for start, _, _, _ in self._phrases_in(after, after + 1)):
+            return False
+        return not self._garbled_phrase_at(after)
+
+    def _garbled_phrase_at(self, index: int) -> bool:
+        """Whether a phrase of two or more words starts at token `index` with its first word garbled by
+        OCR beyond fuzzy matching but its first letter and its other words intact ("467 ching thu so")."""
+        tokens = self.tokens
+        key = tokens[index].key
+        for phrase, _, _ in _phrase_index(self.vocabulary):
+            size = len(phrase)
+            if size < 2 or phrase[0][0] != key[0] or index + size > len(tokens):
+                continue
+            if all(
+                tokens[index + k].kind == "word" and words_match(phrase[k], tokens[index + k].key)
+                for k in range(1, size)
+            ):
+                return True
+        return False
+
     def _unit_at(self, index: int) -> int:
         """How many words of an `other_units` phrase start at token `index` (0: none)."""
         tokens = self.tokens
@@ -791,6 +832,8 @@ class FigureReader:
         quantity = read_quantity(self.tokens, index, self.vocabulary, english_locale=self.english_locale)
         end = quantity.end if quantity is not None else index + 1
         if self.counts_other_unit(end):
+            return True
+        if KPI_CODES[kpi].unit == "count" and index not in self._cells and self.counts_unknown(end):
             return True
         start, sentence_end = self.sentence(index)
         first, last = self._local_before(index, start), self._local_after(end, sentence_end)
@@ -917,6 +960,8 @@ class FigureReader:
         if quantity is None or self.is_foreign(index) or self._under_plan_heading(index):
             return None
         if self.counts_other_unit(quantity.end):
+            return None
+        if cell is None and not quantity.percent and self.counts_unknown(quantity.end):
             return None
         if cell is not None:
             return self._read_cell(cell, quantity)
