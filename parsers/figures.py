@@ -209,6 +209,11 @@ def read_quantity(
     return Quantity(value, qualifier, percent, end)
 
 
+def _inside(part: Phrase, whole: Phrase) -> bool:
+    """Whether the words `part` appear in a row within `whole`."""
+    return any(whole[k : k + len(part)] == part for k in range(len(whole) - len(part) + 1))
+
+
 @lru_cache(maxsize=8)
 def _first_words(vocabulary: Vocabulary) -> frozenset[str]:
     """The first word of every phrase of the vocabulary."""
@@ -245,8 +250,11 @@ class FigureReader:
         self.vocabulary = vocabulary
         self.appendix_start = appendix_start
         own = fold_phrase(province) if province else ()
-        self._own_place = (own,) if own else ()
-        self._foreign_places = tuple(p for p in (fold_phrase(name) for name in PROVINCES) if p != own)
+        places = [fold_phrase(name) for name in PROVINCES]
+        # A name inside the own one, or the own one inside it, is the same place renamed: "Huế" in a
+        # report of "Thừa Thiên Huế", and the other way round since the 2025 merger.
+        self._own_place = tuple(p for p in places if own and (_inside(p, own) or _inside(own, p)))
+        self._foreign_places = tuple(p for p in places if p not in self._own_place)
 
     @cached_property
     def english_locale(self) -> bool:
@@ -600,12 +608,28 @@ class FigureReader:
         for phrase, whole_sentence in marks:
             by_first.setdefault(phrase[0], []).append((phrase, whole_sentence))
         spans: set[tuple[int, int]] = set()
+        own_words: set[int] = set()
+        for position in range(len(keys)):
+            for own in self._own_place:
+                if tuple(keys[position : position + len(own)]) == own:
+                    own_words.update(range(position, position + len(own)))
+                    # "tỉnh Vĩnh Long (cũ)" after the 2025 merger: a part of the province, not all of it.
+                    if self._former_after(position + len(own)):
+                        spans.add(self.sentence(position))
         for position, key in enumerate(keys):
+            if position in own_words:
+                continue
             for phrase, whole_sentence in by_first.get(key, ()):
                 if tuple(keys[position : position + len(phrase)]) == phrase:
                     spans.add(self.sentence(position) if whole_sentence else self.clause(position))
         spans.update(self.clause(position) for position in self._named_bodies)
         return spans
+
+    def _former_after(self, index: int) -> bool:
+        """Whether the words from token `index` (after a place name) say it is the place before the 2025
+        merger: "cũ", "(cũ)", "trước sáp nhập", "trước khi hợp nhất"."""
+        keys = [t.key for t in self.tokens[index : index + 5] if t.kind in ("word", "num")][:4]
+        return any(keys[: len(phrase)] == list(phrase) for phrase in self.vocabulary.former_place)
 
     @cached_property
     def _named_bodies(self) -> list[int]:
