@@ -42,6 +42,8 @@ _SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sen
 
 # Categories of a phrase found in the text besides slot values ("slot:<name>").
 _LEVEL, _QUALIFIER, _NOT_OURS, _PARENT = "level", "qualifier", "not_ours", "parent"
+# Slots whose value, said right after a number, decides between codes of one noun (a rule's reading too).
+_DECIDING_SLOTS = frozenset({"medium", "owner", "channel", "level", "timing", "carried", "direction", "form"})
 _PERIOD = "period"  # a phrase that only says the report's own period: it fills no slot
 _LOOKALIKE = "lookalike"  # a phrase that hides a vocabulary word folded like it ("cập nhật", not "cấp")
 _NOT_DONE = "not_done"  # the name of a `not_ours` phrase that says the thing counted is not done
@@ -777,6 +779,25 @@ class FigureReader:
         if action is None or not frames or {"state", "todate"} & set(inherited):
             return False
         return all(("action", action) not in (*frame.need, *frame.allow) for frame in frames)
+
+    def said_after_rules_out(self, index: int, kpi: str) -> bool:
+        """Whether the words right after the number at `index` (its noun and what is said of it) say a slot
+        value that no frame of `kpi` needs or allows: a rule's reading the reader's words contradict.
+
+        "có 6.402 chứng thư số trên thiết bị Token" is no total of certificates: the medium says more. The
+        reader's own figures obey this already; here it makes the rules agree with it.
+        """
+        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
+        if not frames:
+            return False
+        quantity = read_quantity(self.tokens, index, self.vocabulary, english_locale=self.english_locale)
+        after = quantity.end if quantity is not None else index + 1
+        _, end = self.sentence(index)
+        said = self._said(after, self._local_after(after, end), toward="start").slots
+        pairs = [(slot, value) for slot, value in said.items() if slot in _DECIDING_SLOTS]
+        return bool(pairs) and all(
+            any(pair not in (*frame.need, *frame.allow) for pair in pairs) for frame in frames
+        )
 
     def counts_other_unit(self, after: int) -> bool:
         """Whether the words from token `after` (right after a number) name another unit: people, visits,

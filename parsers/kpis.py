@@ -232,8 +232,10 @@ class _Extractor:
             figure = by_number.get(hit.value_token)
             if figure is not None and reader.more_specific(figure, hit.rule.kpi):
                 continue  # the reader's reading of this number wins below
-            if not self._policy_ok(hit.rule.kpi, hit.value_token) or reader.contradicts(
-                hit.value_token, hit.rule.kpi
+            if (
+                not self._policy_ok(hit.rule.kpi, hit.value_token)
+                or reader.contradicts(hit.value_token, hit.rule.kpi)
+                or reader.said_after_rules_out(hit.value_token, hit.rule.kpi)
             ):
                 continue
             matches.append(self.rule_match(hit))
