@@ -211,6 +211,10 @@ def read_quantity(
     return Quantity(value, qualifier, percent, end)
 
 
+def _starts_at(keys: tuple[str, ...], position: int, phrase: Phrase) -> bool:
+    return keys[position : position + len(phrase)] == phrase
+
+
 def _inside(part: Phrase, whole: Phrase) -> bool:
     """Whether the words `part` appear in a row within `whole`."""
     return any(whole[k : k + len(part)] == part for k in range(len(whole) - len(part) + 1))
@@ -579,6 +583,29 @@ class FigureReader:
                 level = None if name == WHOLE else Level(name)
         slots = {slot: value for slot, value in slots.items() if value}
         return _Said(slots, level, level_said, False, first, last)
+
+    def sentence_framed_as_plan(self, index: int) -> bool:
+        """Whether a plan opens the sentence of token `index` before its first number and the clause of
+        the number says no result ("Phấn đấu đến hết năm 2025: ...; cấp mới 1.500 chứng thư số"): the
+        rules' figures too. "Kế hoạch ... 800 CTS; kết quả đã cấp mới 912" keeps the 912.
+        """
+        start, end = self.sentence(index)
+        first_number = next((i for i in range(start, end) if self.tokens[i].value_ok), end)
+        keys = tuple(t.key for t in self.tokens[start:first_number] if t.kind in ("word", "num"))
+        if not any(
+            _starts_at(keys, position, phrase)
+            for phrase in self.vocabulary.plans
+            for position in range(len(keys))
+        ):
+            return False
+        clause = tuple(
+            t.key for t in self.tokens[self.report.clause_start(index) : index] if t.kind == "word"
+        )
+        return not any(
+            _starts_at(clause, position, phrase)
+            for phrase in self.vocabulary.results
+            for position in range(len(clause))
+        )
 
     def _frames_context_as_not_ours(self, context: _Said) -> bool:
         """A plan or comparison said before any number of the context frames the whole of it."""

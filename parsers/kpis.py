@@ -236,6 +236,8 @@ class _Extractor:
                 not self._policy_ok(hit.rule.kpi, hit.value_token)
                 or reader.contradicts(hit.value_token, hit.rule.kpi)
                 or reader.said_after_rules_out(hit.value_token, hit.rule.kpi)
+                # A table's columns say plan or result themselves (settings.table_excluded_headers).
+                or (not hit.source.startswith("table") and reader.sentence_framed_as_plan(hit.value_token))
             ):
                 continue
             matches.append(self.rule_match(hit))

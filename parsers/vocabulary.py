@@ -53,6 +53,8 @@ class Vocabulary:
     single_units: tuple[Phrase, ...]
     named_bodies: tuple[Phrase, ...]  # before a capitalised name: a ministry or central body
     other_units: tuple[Phrase, ...]  # words right after a number that say it counts something else
+    plans: tuple[Phrase, ...]  # opening a sentence: its figures are targets, clause by clause
+    results: tuple[Phrase, ...]  # in a clause of such a sentence: a result after all ("kết quả", "đã")
     former_place: tuple[Phrase, ...]  # after a place name: the place before the 2025 merger ("cũ")
     after_count: frozenset[str]  # words that may follow a count without naming what it counts ("và", "được")
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
@@ -134,6 +136,8 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         single_units=_phrases(data.get("single_units") or [], "single_units"),
         named_bodies=_phrases(data.get("named_bodies") or [], "named_bodies"),
         other_units=_phrases(data.get("other_units") or [], "other_units"),
+        plans=_phrases(data.get("plans") or [], "plans"),
+        results=_phrases(data.get("results") or [], "results"),
         former_place=_phrases(data.get("former_place") or [], "former_place"),
         after_count=frozenset(
             word for phrase in _phrases(data.get("after_count") or [], "after_count") for word in phrase
