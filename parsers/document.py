@@ -27,7 +27,7 @@ _TOKEN_RE = re.compile(
     | (?P<compound>\d+(?:/\d+)+)                                  # 37/37, 18/3/2021: never a quantity
     | (?P<num>\d{1,3}(?:\.[ ]?\d{3}(?!\d))+(?:,\d+)?|\d+(?:[.,]\d+)?)
     | (?P<newline>\n)
-    | (?P<cell>[|\t])
+    | (?P<cell>[|\t]|(?<=\s)·(?=\s))                                 # a portal's " · " too
     | (?P<punct>\S)
     """,
     re.VERBOSE,
@@ -161,7 +161,7 @@ class ReportText:
                     append(Token("hard", "\n", start, end))
             elif kind == "cell":
                 line_start = text.rfind("\n", 0, start) + 1
-                if match.group() == "|" or text[line_start:start].strip():
+                if match.group() in ("|", "·") or text[line_start:start].strip():
                     append(Token("hard", "|", start, end))
             else:
                 append(Token("compound", match.group(), start, end))

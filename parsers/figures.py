@@ -37,6 +37,7 @@ from schemas.models import Level, Qualifier
 _MAX_BEFORE = 16  # local words before a number
 _MAX_AFTER = 8  # local words after it
 _MAX_CONTEXT = 30  # words of a parent or sentence head
+_NOISE_SIGNS = frozenset("&@#$*^~`=<>§¢")  # glued to a digit, OCR noise: the digit was a letter
 _ZONE_STOPS = {",", "(", ")", "[", "]", "—", "–"}  # dashes: "Đã giải quyết: 1.198 — Đúng hạn: 97%"
 _SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sentence (";" only a clause)
 
@@ -169,7 +170,11 @@ def read_quantity(
     grouped = english_grouped(tokens, index)
     if grouped is None and in_english_group(tokens, index):
         return None  # the tail "306" of "2,418,306"
-    # "tỷ 1ệ": OCR read a letter as a digit; a digit glued to one or two letters is a piece of a word.
+    # "tỷ 1ệ": OCR read a letter as a digit; a digit glued to one or two letters is a piece of a word,
+    # and so is one glued to a sign no figure wears ("tỷ 1& hồ sơ").
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if following is not None and following.start == token.end and following.key in _NOISE_SIGNS:
+        return None
     if any(
         0 <= near < len(tokens)
         and tokens[near].kind == "word"
