@@ -441,6 +441,15 @@ class FigureReader:
                 break  # "thu hồi 17 chứng thư số và tạm dừng 4 ...": another item, its own verb
             words += token.kind == "word"
             position += 1
+        # Past the word limit, a run of vocabulary phrases goes on saying what the number counts: "826
+        # thủ tục cung cấp dịch vụ công trực tuyến toàn trình" is four phrases, eleven words.
+        while (
+            words >= _MAX_AFTER
+            and position < end
+            and self.tokens[position].kind == "word"
+            and self._covered_by_phrase(position)
+        ):
+            position += 1
         # "45 văn bản hướng dẫn tiếp nhận hồ sơ": a second, other noun is another object, and what is
         # said of it ("tiếp nhận") is not said of the first: the words stop at the first unknown word
         # after the first noun ("hướng dẫn"), or at the second noun.

@@ -243,7 +243,9 @@ class _Extractor:
             matches.append(self.rule_match(hit))
             taken_numbers.add(hit.value_token)
         taken_kpis = {(m.kpi, m.level) for m in matches}
-        for figure in figures:
+        # An exact figure wins over a rounded one of the same code ("Hơn 62% hồ sơ ..." in a headline,
+        # "chiếm 62,1%" in the body); otherwise the first in the body.
+        for figure in sorted(figures, key=lambda f: f.qualifier != Qualifier.EXACT):
             if not self._policy_ok(figure.kpi, figure.value_token):
                 continue
             key = (figure.kpi, figure.level.value if figure.level else None)
