@@ -656,17 +656,43 @@ class FigureReader:
             for own in self._own_place:
                 if tuple(keys[position : position + len(own)]) == own:
                     own_words.update(range(position, position + len(own)))
-                    # "tỉnh Vĩnh Long (cũ)" after the 2025 merger: a part of the province, not all of it.
-                    if self._former_after(position + len(own)):
-                        spans.add(self.sentence(position))
         for position, key in enumerate(keys):
             if position in own_words:
                 continue
             for phrase, whole_sentence in by_first.get(key, ()):
                 if tuple(keys[position : position + len(phrase)]) == phrase:
+                    if whole_sentence and self._former_after(position + len(phrase)):
+                        continue  # a part of this province: _former_parts
                     spans.add(self.sentence(position) if whole_sentence else self.clause(position))
         spans.update(self.clause(position) for position in self._named_bodies)
         return spans
+
+    @cached_property
+    def _former_parts(self) -> list[tuple[int, int]]:
+        """Token ranges governed by a province named as it was before the 2025 merger ("khu vực tỉnh Sóc
+        Trăng cũ", the own one too: "khu vực Quảng Trị cũ"): since then a part of the report's province.
+
+        Such a part governs the figures after it to the end of its clause, and those before it unless a
+        comma or "trong đó" sets it apart: "toàn tỉnh có 12.406 hộp thư, trong đó khu vực tỉnh Kon Tum cũ
+        4.019 hộp thư" keeps the 12.406, "tiếp nhận 2.345 hồ sơ tại khu vực Hà Giang cũ" does not.
+        """
+        tokens = self.tokens
+        keys = [t.key if t.kind in ("word", "num") else "" for t in tokens]
+        parts: list[tuple[int, int]] = []
+        for position in range(len(keys)):
+            for place in (*self._own_place, *self._foreign_places):
+                end = position + len(place)
+                if tuple(keys[position:end]) != place or not self._former_after(end):
+                    continue
+                clause_start, clause_end = self.clause(position)
+                first = position
+                while first > clause_start:
+                    token = tokens[first - 1]
+                    if token.key == "," or self._is_parent_end(first):
+                        break
+                    first -= 1
+                parts.append((first, clause_end))
+        return parts
 
     def _former_after(self, index: int) -> bool:
         """Whether the words from token `index` (after a place name) say it is the place before the 2025
@@ -706,6 +732,8 @@ class FigureReader:
     def is_foreign(self, index: int) -> bool:
         """Whether the figure at token `index` is someone else's: its sentence or clause says so."""
         if self.sentence(index) in self._foreign_spans or self.clause(index) in self._foreign_spans:
+            return True
+        if any(first <= index < last for first, last in self._former_parts):
             return True
         return self._one_unit_before(index)
 
