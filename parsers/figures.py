@@ -645,25 +645,18 @@ class FigureReader:
         """
         tokens = self.tokens
         keys = [t.key if t.kind in ("word", "num") else "" for t in tokens]
-        marks = [(phrase, True) for phrase in self._foreign_places]
-        marks += [(phrase, False) for phrase in self.vocabulary.others]
-        by_first: dict[str, list[tuple[Phrase, bool]]] = {}
-        for phrase, whole_sentence in marks:
-            by_first.setdefault(phrase[0], []).append((phrase, whole_sentence))
+        by_first: dict[str, list[Phrase]] = {}
+        for phrase in self.vocabulary.others:
+            by_first.setdefault(phrase[0], []).append(phrase)
         spans: set[tuple[int, int]] = set()
-        own_words: set[int] = set()
-        for position in range(len(keys)):
-            for own in self._own_place:
-                if tuple(keys[position : position + len(own)]) == own:
-                    own_words.update(range(position, position + len(own)))
         for position, key in enumerate(keys):
-            if position in own_words:
-                continue
-            for phrase, whole_sentence in by_first.get(key, ()):
+            for phrase in by_first.get(key, ()):
                 if tuple(keys[position : position + len(phrase)]) == phrase:
-                    if whole_sentence and self._former_after(position + len(phrase)):
-                        continue  # a part of this province: _former_parts
-                    spans.add(self.sentence(position) if whole_sentence else self.clause(position))
+                    spans.add(self.clause(position))
+        for first, end, own in self._place_mentions:
+            # A province named as it was before the 2025 merger is a part of this one: _former_parts.
+            if not own and not self._former_after(end):
+                spans.add(self.sentence(first))
         spans.update(self.clause(position) for position in self._named_bodies)
         return spans
 
@@ -677,22 +670,44 @@ class FigureReader:
         4.019 hộp thư" keeps the 12.406, "tiếp nhận 2.345 hồ sơ tại khu vực Hà Giang cũ" does not.
         """
         tokens = self.tokens
-        keys = [t.key if t.kind in ("word", "num") else "" for t in tokens]
         parts: list[tuple[int, int]] = []
-        for position in range(len(keys)):
-            for place in (*self._own_place, *self._foreign_places):
-                end = position + len(place)
-                if tuple(keys[position:end]) != place or not self._former_after(end):
-                    continue
+        for position, end, _ in self._place_mentions:
+            if self._former_after(end):
                 clause_start, clause_end = self.clause(position)
                 first = position
                 while first > clause_start:
-                    token = tokens[first - 1]
-                    if token.key == "," or self._is_parent_end(first):
+                    if tokens[first - 1].key == "," or self._is_parent_end(first):
                         break
                     first -= 1
                 parts.append((first, clause_end))
         return parts
+
+    @cached_property
+    def _place_mentions(self) -> list[tuple[int, int, bool]]:
+        """(first token, end token, the own province?) of every province named in the text; a hyphen
+        may stand between its words ("Bà Rịa - Vũng Tàu")."""
+        tokens = self.tokens
+        words = [i for i, t in enumerate(tokens) if t.kind in ("word", "num") or t.key == "-"]
+        keys = [tokens[i].key for i in words if tokens[i].key != "-"]
+        positions = [i for i in words if tokens[i].key != "-"]
+        places = [(place, True) for place in self._own_place] + [(p, False) for p in self._foreign_places]
+        by_first: dict[str, list[tuple[Phrase, bool]]] = {}
+        for place, own in places:
+            by_first.setdefault(place[0], []).append((place, own))
+        mentions: list[tuple[int, int, bool]] = []
+        taken: set[int] = set()
+        for k, key in enumerate(keys):
+            # The longest name first: "Thừa Thiên Huế" before the "Huế" inside it.
+            for place, own in sorted(by_first.get(key, ()), key=lambda entry: -len(entry[0])):
+                end = k + len(place)
+                if positions[k] in taken or tuple(keys[k:end]) != place:
+                    continue
+                last = positions[end - 1]
+                if any(tokens[i].kind == "punct" and tokens[i].key != "-" for i in range(positions[k], last)):
+                    continue
+                taken.update(positions[k:end])
+                mentions.append((positions[k], last + 1, own))
+        return mentions
 
     def _former_after(self, index: int) -> bool:
         """Whether the words from token `index` (after a place name) say it is the place before the 2025
@@ -861,9 +876,19 @@ class FigureReader:
             return False
         quantity = read_quantity(self.tokens, index, self.vocabulary, english_locale=self.english_locale)
         after = quantity.end if quantity is not None else index + 1
-        _, end = self.sentence(index)
+        start, end = self.sentence(index)
         said = self._said(after, self._local_after(after, end), toward="start").slots
         pairs = [(slot, value) for slot, value in said.items() if slot in _DECIDING_SLOTS]
+        # A verb right before the number counts for a part of a stock ("of which personal", "on USB"),
+        # which takes no verb: "đã cấp tổng cộng 11.508 chứng thư số cá nhân" were issued, whatever is
+        # still valid of them. ("tổng số CTS đã cấp là 2.904" stays the total: measured on the samples.)
+        pairs_said = [pair for frame in frames for pair in (*frame.need, *frame.allow)]
+        if all(slot != "action" for slot, _ in pairs_said) and any(
+            slot in ("owner", "medium") for slot, _ in pairs_said
+        ):
+            before = self._said(self._local_before(index, start), index, toward="end").slots
+            if "action" in before and before.get("state") != "active":
+                pairs.append(("action", before["action"]))
         return bool(pairs) and all(
             any(pair not in (*frame.need, *frame.allow) for pair in pairs) for frame in frames
         )
@@ -898,6 +923,16 @@ class FigureReader:
         if any(start == after for start, _, _, _ in self._phrases_in(after, after + 1)):
             return False
         return not self._garbled_phrase_at(after)
+
+    def _counts_a_possessor(self, index: int, after: int) -> bool:
+        """Whether the count at `index` follows a preposition and no KPI noun follows it: it counts whose
+        or where the thing is ("hồ sơ của 17 sở, ngành", "tại 125 cơ quan"), not the thing."""
+        before = self.tokens[index - 1] if index else None
+        if before is None or before.kind != "word" or before.key not in self.vocabulary.before_possessor:
+            return False
+        if self._covered_by_phrase(index - 1):
+            return False  # "tại bộ phận một cửa 68.210": "cửa" folds like "của"
+        return not self._noun_at(after)
 
     def _garbled_phrase_at(self, index: int) -> bool:
         """Whether a phrase of two or more words starts at token `index` with its first word garbled by
@@ -1077,6 +1112,8 @@ class FigureReader:
             return None
         if cell is None and not quantity.percent and self.counts_unknown(quantity.end):
             return None
+        if cell is None and not quantity.percent and self._counts_a_possessor(index, quantity.end):
+            return None
         if cell is not None:
             return self._read_cell(cell, quantity)
         start, end = self.sentence(index)
@@ -1121,6 +1158,8 @@ class FigureReader:
         # "cấp phát 42 sim ký cho lãnh đạo các xã": whom it was done for is not the figure's level.
         after = self._said(quantity.end, self._before_recipient(quantity.end, local_last), toward="start")
         level = next((said.level for said in (before, after, context) if said.level_said), None)
+        if after.level_said and after.level is None:
+            level = None  # "... đã tiếp nhận 387.604 hồ sơ trên toàn tỉnh": said of the number itself
         score = round(0.7 + 0.3 * local_needs / len(frame.need), 3)
         said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
         reason = f"figure: {said} (local {local_needs}/{len(frame.need)}, {context_kind})"

@@ -56,6 +56,7 @@ class Vocabulary:
     plans: tuple[Phrase, ...]  # opening a sentence: its figures are targets, clause by clause
     results: tuple[Phrase, ...]  # in a clause of such a sentence: a result after all ("kết quả", "đã")
     former_place: tuple[Phrase, ...]  # after a place name: the place before the 2025 merger ("cũ")
+    before_possessor: frozenset[str]  # before a count without its KPI noun: whose or where ("của", "tại")
     after_count: frozenset[str]  # words that may follow a count without naming what it counts ("và", "được")
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
     parents: tuple[Phrase, ...]
@@ -74,6 +75,10 @@ def _phrases(entry: Any, where: str) -> tuple[Phrase, ...]:
     if not isinstance(entry, list) or not all(isinstance(item, str) and item.strip() for item in entry):
         raise VocabularyError(f"{where}: give a list of phrases")
     return tuple(phrase for phrase in (fold_phrase(item) for item in entry) if phrase)
+
+
+def _words(entry: Any, where: str) -> frozenset[str]:
+    return frozenset(word for phrase in _phrases(entry or [], where) for word in phrase)
 
 
 def _pairs(
@@ -139,9 +144,8 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         plans=_phrases(data.get("plans") or [], "plans"),
         results=_phrases(data.get("results") or [], "results"),
         former_place=_phrases(data.get("former_place") or [], "former_place"),
-        after_count=frozenset(
-            word for phrase in _phrases(data.get("after_count") or [], "after_count") for word in phrase
-        ),
+        before_possessor=_words(data.get("before_possessor"), "before_possessor"),
+        after_count=_words(data.get("after_count"), "after_count"),
         share_words=frozenset(
             word for phrase in _phrases(data.get("share_words") or [], "share_words") for word in phrase
         ),
