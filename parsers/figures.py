@@ -924,6 +924,10 @@ class FigureReader:
             return False
         return not self._garbled_phrase_at(after)
 
+    def _whole_said(self, first: int, last: int) -> bool:
+        """Whether tokens [first, last) say the whole province ("toàn tỉnh", "mô hình một cấp")."""
+        return any(category == _LEVEL and name == WHOLE for _, _, category, name in self._phrases_in(first, last))
+
     def _counts_a_possessor(self, index: int, after: int) -> bool:
         """Whether the count at `index` follows a preposition and no KPI noun follows it: it counts whose
         or where the thing is ("hồ sơ của 17 sở, ngành", "tại 125 cơ quan"), not the thing."""
@@ -1160,6 +1164,10 @@ class FigureReader:
         level = next((said.level for said in (before, after, context) if said.level_said), None)
         if after.level_said and after.level is None:
             level = None  # "... đã tiếp nhận 387.604 hồ sơ trên toàn tỉnh": said of the number itself
+        elif level is not None and self._whole_said(start, index):
+            # One level and the whole province both said before it, an aside included ("Trung tâm Phục vụ
+            # hành chính công (mô hình một cấp) cùng 126 chi nhánh đã tiếp nhận ..."): unsure.
+            return None
         score = round(0.7 + 0.3 * local_needs / len(frame.need), 3)
         said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
         reason = f"figure: {said} (local {local_needs}/{len(frame.need)}, {context_kind})"
