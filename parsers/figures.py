@@ -926,7 +926,9 @@ class FigureReader:
 
     def _whole_said(self, first: int, last: int) -> bool:
         """Whether tokens [first, last) say the whole province ("toàn tỉnh", "mô hình một cấp")."""
-        return any(category == _LEVEL and name == WHOLE for _, _, category, name in self._phrases_in(first, last))
+        return any(
+            category == _LEVEL and name == WHOLE for _, _, category, name in self._phrases_in(first, last)
+        )
 
     def _counts_a_possessor(self, index: int, after: int) -> bool:
         """Whether the count at `index` follows a preposition and no KPI noun follows it: it counts whose
