@@ -924,6 +924,35 @@ class FigureReader:
             return False
         return not self._garbled_phrase_at(after)
 
+    def body_as_subject(self, index: int) -> bool:
+        """Whether a named body opens the clause of the number at `index`, or a comma-led part of it before
+        the number: "Công an tỉnh đã tiếp nhận ...", "Trong quý, Bưu điện tỉnh ...", "Lĩnh vực đất đai ...".
+        Its figure is that body's or sector's, not the province's (`subject_bodies`, written capitalised;
+        "Theo Bưu điện tỉnh, ..." quotes a source and is no subject)."""
+        clause_start = self.report.clause_start(index)
+        position = bisect.bisect_left(self._subject_bodies, clause_start)
+        return position < len(self._subject_bodies) and self._subject_bodies[position] < index
+
+    @cached_property
+    def _subject_bodies(self) -> list[int]:
+        """Sorted token indices where a `subject_bodies` phrase opens a clause or a comma-led part."""
+        tokens, original, origin = self.tokens, self.report.original, self.report.folded.origin
+        bodies = self.vocabulary.subject_bodies
+        firsts = {body[0] for body in bodies}
+        found = []
+        for position, token in enumerate(tokens):
+            if token.kind != "word" or token.key not in firsts:
+                continue
+            previous = tokens[position - 1] if position else None
+            if previous is not None and previous.kind != "hard" and previous.key not in (",", ":"):
+                continue
+            if not original[origin[token.start]].isupper():
+                continue
+            keys = tuple(t.key for t in tokens[position : position + 4])
+            if any(keys[: len(body)] == body for body in bodies):
+                found.append(position)
+        return found
+
     def _whole_said(self, first: int, last: int) -> bool:
         """Whether tokens [first, last) say the whole province ("toàn tỉnh", "mô hình một cấp")."""
         return any(

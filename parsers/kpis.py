@@ -262,7 +262,7 @@ class _Extractor:
     def _policy_ok(self, kpi: str, value_token: int) -> bool:
         """Readings that depend on the figures around: inclusive totals, on-time printed apart."""
         reader = self.figure_reader
-        if reader.is_no_result(value_token, kpi):
+        if reader.is_no_result(value_token, kpi) or reader.body_as_subject(value_token):
             return False
         if kpi == "dossier.received" and reader.is_inclusive_total(value_token):
             return False

@@ -56,6 +56,7 @@ class Vocabulary:
     plans: tuple[Phrase, ...]  # opening a sentence: its figures are targets, clause by clause
     results: tuple[Phrase, ...]  # in a clause of such a sentence: a result after all ("kết quả", "đã")
     former_place: tuple[Phrase, ...]  # after a place name: the place before the 2025 merger ("cũ")
+    subject_bodies: tuple[Phrase, ...]  # capitalised, opening a clause: the figure is that body's
     before_possessor: frozenset[str]  # before a count without its KPI noun: whose or where ("của", "tại")
     after_count: frozenset[str]  # words that may follow a count without naming what it counts ("và", "được")
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
@@ -144,6 +145,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         plans=_phrases(data.get("plans") or [], "plans"),
         results=_phrases(data.get("results") or [], "results"),
         former_place=_phrases(data.get("former_place") or [], "former_place"),
+        subject_bodies=_phrases(data.get("subject_bodies") or [], "subject_bodies"),
         before_possessor=_words(data.get("before_possessor"), "before_possessor"),
         after_count=_words(data.get("after_count"), "after_count"),
         share_words=frozenset(
