@@ -37,6 +37,7 @@ from schemas.models import Level, Qualifier
 _MAX_BEFORE = 16  # local words before a number
 _MAX_AFTER = 8  # local words after it
 _MAX_CONTEXT = 30  # words of a parent or sentence head
+_THIS_YEAR = 9999  # "năm nay": later than any year a report names
 _NOISE_SIGNS = frozenset("&@#$*^~`=<>§¢")  # glued to a digit, OCR noise: the digit was a letter
 _ZONE_STOPS = {",", "(", ")", "[", "]", "—", "–"}  # dashes: "Đã giải quyết: 1.198 — Đúng hạn: 97%"
 _SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sentence (";" only a clause)
@@ -952,6 +953,33 @@ class FigureReader:
             if any(keys[: len(body)] == body for body in bodies):
                 found.append(position)
         return found
+
+    def of_an_earlier_year(self, index: int) -> bool:
+        """Whether the figure at `index` is said of an earlier year than another its sentence names: "Năm
+        2022, tỉnh tiếp nhận 45.000 hồ sơ; năm nay con số này là 52.000 hồ sơ" compares, the 45.000 is not
+        this report's. Only a year said before the figure in its clause frames it ("..., gấp 2 lần năm
+        2022" compares after it); a range ("từ năm 2019 đến năm 2023") names two years there, so neither."""
+        start, end = self.sentence(index)
+        years = self._years_in(start, end)
+        if len(set(years.values())) < 2:
+            return False
+        clause_start = self.report.clause_start(index)
+        mine = {year for position, year in years.items() if clause_start <= position < index}
+        return len(mine) == 1 and min(mine) < max(years.values())
+
+    def _years_in(self, start: int, end: int) -> dict[int, int]:
+        """Token index -> year of every "năm YYYY" in tokens [start, end); "năm nay" (this year) is later
+        than any year named."""
+        tokens = self.tokens
+        years: dict[int, int] = {}
+        for i in range(max(start, 1), end):
+            if tokens[i - 1].key != "nam":
+                continue
+            if tokens[i].kind == "num" and re.fullmatch(r"(19|20)\d\d", tokens[i].key):
+                years[i] = int(tokens[i].key)
+            elif tokens[i].key == "nay":
+                years[i] = _THIS_YEAR
+        return years
 
     def _whole_said(self, first: int, last: int) -> bool:
         """Whether tokens [first, last) say the whole province ("toàn tỉnh", "mô hình một cấp")."""

@@ -262,7 +262,11 @@ class _Extractor:
     def _policy_ok(self, kpi: str, value_token: int) -> bool:
         """Readings that depend on the figures around: inclusive totals, on-time printed apart."""
         reader = self.figure_reader
-        if reader.is_no_result(value_token, kpi) or reader.body_as_subject(value_token):
+        if (
+            reader.is_no_result(value_token, kpi)
+            or reader.body_as_subject(value_token)
+            or reader.of_an_earlier_year(value_token)
+        ):
             return False
         if kpi == "dossier.received" and reader.is_inclusive_total(value_token):
             return False

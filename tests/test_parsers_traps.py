@@ -135,6 +135,9 @@ def test_one_units_figure_gives_no_province_value(text: str) -> None:
         # The result clause of a sentence that opens with a target.
         ("Kế hoạch năm 2026 giao chỉ tiêu cấp mới 800 chứng thư số; kết quả đã cấp mới 912 chứng thư số.",
          {"cert.issued": 912}),
+        # An earlier year's figure beside this year's: a comparison; a year named after the figure is not.
+        ("Năm 2022, tỉnh tiếp nhận 45.000 hồ sơ; năm nay tiếp nhận 52.000 hồ sơ.", {"dossier.received": 52000}),
+        ("Năm 2024, tỉnh tiếp nhận 52.000 hồ sơ, gấp đôi năm 2022.", {"dossier.received": 52000}),
         # A comparison said after the own figure does not take it away.
         ("Tiếp nhận 5.200 hồ sơ, nhiều hơn 600 hồ sơ so với cùng kỳ.", {"dossier.received": 5200}),
         # The counted thing follows the number: "lượt" here counts something else, the dossiers are own.
