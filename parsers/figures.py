@@ -981,6 +981,66 @@ class FigureReader:
                 years[i] = _THIS_YEAR
         return years
 
+    def label_counts_other(self, index: int, kpi: str) -> bool:
+        """Whether a label before the number at `index` ("Số ...", "Tổng số ...", "Tỷ lệ ...") names another
+        thing than `kpi` counts: the word right after "Số" is what is counted. "Số người nộp hồ sơ trực
+        tuyến: 12.300" counts people, "Số thủ tục có phát sinh hồ sơ trực tuyến: 812" procedures, "Tỷ lệ hài
+        lòng ...: 95,4%" satisfaction, whatever KPI noun comes later. Unsure, so left out."""
+        nouns = {
+            value
+            for frame in self.vocabulary.frames
+            if frame.kpi == kpi
+            for slot, value in frame.need
+            if slot == "noun"
+        }
+        if not nouns:
+            return False
+        tokens = self.tokens
+        first = self.report.clause_start(index)
+        for position in range(index - 1, first - 1, -1):
+            if tokens[position].kind == "num" and tokens[position].value_ok:
+                first = position + 1
+                break
+        opener = None
+        for position in range(first, index):
+            end = self._label_opener_end(position)
+            if end is not None:
+                opener = end
+        while opener is not None and opener < index and tokens[opener].key in self.vocabulary.label_skip:
+            opener += 1  # "Số lượng văn bản đến", "Tổng số các hồ sơ"
+        if opener is None or opener >= index or tokens[opener].kind != "word":
+            return False
+        if tokens[opener].key in self.vocabulary.label_not:
+            return False  # "số liệu" (data), "tỷ lệ này" (the share just named)
+        size = self._unit_at(opener)
+        if size:
+            return not self._noun_at(opener + size)  # "Số lượt hồ sơ nộp trực tuyến" counts dossiers
+        if self.counts_unknown(opener):
+            return True
+        named = next(
+            (
+                name
+                for start, _, category, name in self._phrases_in(opener, opener + 1)
+                if start == opener and category == "slot:noun"
+            ),
+            None,
+        )
+        return named is not None and named not in nouns
+
+    def _label_opener_end(self, position: int) -> int | None:
+        """The token after a label opener starting at `position`: a standalone "Số" (not the "sơ" of "hồ
+        sơ", which a phrase covers), or "Tổng số" / "Tỷ lệ" (phrases of the vocabulary)."""
+        token = self.tokens[position]
+        if token.kind != "word":
+            return None
+        for start, end, category, name in self._phrases_in(position, position + 1):
+            if start == position and (category, name) in (("slot:state", "total"), ("slot:share", "share")):
+                return end
+        if token.key == "so" and not self._covered_by_phrase(position):
+            original = self.report.original[self.report.folded.origin[token.start]]
+            return position + 1 if original in "Ssốsố" else None
+        return None
+
     def _whole_said(self, first: int, last: int) -> bool:
         """Whether tokens [first, last) say the whole province ("toàn tỉnh", "mô hình một cấp")."""
         return any(

@@ -266,6 +266,7 @@ class _Extractor:
             reader.is_no_result(value_token, kpi)
             or reader.body_as_subject(value_token)
             or reader.of_an_earlier_year(value_token)
+            or reader.label_counts_other(value_token, kpi)
         ):
             return False
         if kpi == "dossier.received" and reader.is_inclusive_total(value_token):

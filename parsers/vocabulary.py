@@ -57,6 +57,8 @@ class Vocabulary:
     results: tuple[Phrase, ...]  # in a clause of such a sentence: a result after all ("kết quả", "đã")
     former_place: tuple[Phrase, ...]  # after a place name: the place before the 2025 merger ("cũ")
     subject_bodies: tuple[Phrase, ...]  # capitalised, opening a clause: the figure is that body's
+    label_skip: frozenset[str]  # after "Số"/"Tỷ lệ", words before the counted thing ("lượng")
+    label_not: frozenset[str]  # after "Số"/"Tỷ lệ", words that make it no label of a count ("liệu", "này")
     before_possessor: frozenset[str]  # before a count without its KPI noun: whose or where ("của", "tại")
     after_count: frozenset[str]  # words that may follow a count without naming what it counts ("và", "được")
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
@@ -146,6 +148,8 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         results=_phrases(data.get("results") or [], "results"),
         former_place=_phrases(data.get("former_place") or [], "former_place"),
         subject_bodies=_phrases(data.get("subject_bodies") or [], "subject_bodies"),
+        label_skip=_words(data.get("label_skip"), "label_skip"),
+        label_not=_words(data.get("label_not"), "label_not"),
         before_possessor=_words(data.get("before_possessor"), "before_possessor"),
         after_count=_words(data.get("after_count"), "after_count"),
         share_words=frozenset(

@@ -100,6 +100,13 @@ OTHER_THINGS_COUNTED = [
     "Trung tâm đang tiếp nhận hồ sơ của 17 sở, ngành.",
     "Có 1.096 Tổ công nghệ số cộng đồng đã hỗ trợ người dân nộp 36.500 hồ sơ trực tuyến.",
     "Tiếp nhận 1.500 lượt truy cập cổng dịch vụ công.",
+    # A label names what its figure counts with the word right after "Số" / "Tỷ lệ".
+    "Số người nộp hồ sơ trực tuyến: 12.300.",
+    "Số doanh nghiệp nộp hồ sơ trực tuyến là 3.400.",
+    "Số thủ tục có phát sinh hồ sơ trực tuyến: 812.",
+    "Số cán bộ được cấp chứng thư số: 1.520.",
+    "Tỷ lệ hài lòng của người dân khi nộp hồ sơ trực tuyến: 95,4%.",
+    "Số phản ánh kiến nghị về hồ sơ trực tuyến: 43.",
 ]
 
 
@@ -136,8 +143,12 @@ def test_one_units_figure_gives_no_province_value(text: str) -> None:
         ("Kế hoạch năm 2026 giao chỉ tiêu cấp mới 800 chứng thư số; kết quả đã cấp mới 912 chứng thư số.",
          {"cert.issued": 912}),
         # An earlier year's figure beside this year's: a comparison; a year named after the figure is not.
-        ("Năm 2022, tỉnh tiếp nhận 45.000 hồ sơ; năm nay tiếp nhận 52.000 hồ sơ.", {"dossier.received": 52000}),
+        ("Năm 2022, tỉnh tiếp nhận 45.000 hồ sơ; năm nay tiếp nhận 52.000 hồ sơ.",
+         {"dossier.received": 52000}),
         ("Năm 2024, tỉnh tiếp nhận 52.000 hồ sơ, gấp đôi năm 2022.", {"dossier.received": 52000}),
+        # Labels whose first words do name the counted thing.
+        ("Số lượng văn bản đến được tiếp nhận trên hệ thống: 71.230 văn bản.", {"doc.received": 71230}),
+        ("Số lượt hồ sơ nộp trực tuyến trong tháng là 6.774 lượt.", {"dossier.received_online": 6774}),
         # A comparison said after the own figure does not take it away.
         ("Tiếp nhận 5.200 hồ sơ, nhiều hơn 600 hồ sơ so với cùng kỳ.", {"dossier.received": 5200}),
         # The counted thing follows the number: "lượt" here counts something else, the dossiers are own.
