@@ -945,7 +945,8 @@ class FigureReader:
             if token.kind != "word" or token.key not in firsts:
                 continue
             previous = tokens[position - 1] if position else None
-            if previous is not None and previous.kind != "hard" and previous.key not in (",", ":"):
+            # "... của Sở Tư pháp đạt 92%": whose, wherever in the clause.
+            if previous is not None and previous.kind != "hard" and previous.key not in (",", ":", "cua"):
                 continue
             if not original[origin[token.start]].isupper():
                 continue
@@ -1046,6 +1047,35 @@ class FigureReader:
         return any(
             category == _LEVEL and name == WHOLE for _, _, category, name in self._phrases_in(first, last)
         )
+
+    def _bound_for_other_things(self, index: int, frame: KpiFrame) -> bool:
+        """Whether the bounded share at `index` ("trên 90%") is a threshold that a count of other things
+        said before it in its clause reached: "8 xã đạt trên 90% hồ sơ trực tuyến", "12 thủ tục có tỷ lệ
+        hồ sơ trực tuyến trên 90%"."""
+        noun = dict(frame.need).get("noun")
+        tokens = self.tokens
+        for position in range(self.report.clause_start(index), index):
+            if tokens[position].kind != "num" or not tokens[position].value_ok:
+                continue
+            after = position + 1
+            if self._unit_at(after) or self.counts_unknown(after):
+                return True
+            named = next(
+                (name for start, _, category, name in self._phrases_in(after, after + 1)
+                 if start == after and category == "slot:noun"),
+                None,
+            )  # fmt: skip
+            if named is not None and named != noun:
+                return True
+        return False
+
+    def _share_of_other_things(self, after: int) -> bool:
+        """Whether the words right after a percentage make it a share of something else: "100% số xã có hồ
+        sơ trực tuyến" is a share of communes; "97% số văn bản" stays one of documents."""
+        tokens = self.tokens
+        if after + 1 >= len(tokens) or tokens[after].key != "so" or self._covered_by_phrase(after):
+            return False
+        return bool(self._unit_at(after + 1)) or self.counts_unknown(after + 1)
 
     def _counts_a_possessor(self, index: int, after: int) -> bool:
         """Whether the count at `index` follows a preposition and no KPI noun follows it: it counts whose
@@ -1237,6 +1267,8 @@ class FigureReader:
             return None
         if cell is None and not quantity.percent and self._counts_a_possessor(index, quantity.end):
             return None
+        if cell is None and quantity.percent and self._share_of_other_things(quantity.end):
+            return None
         if cell is not None:
             return self._read_cell(cell, quantity)
         start, end = self.sentence(index)
@@ -1277,6 +1309,9 @@ class FigureReader:
         if frame is None:
             return None
         if self._stock_of_a_flow(frame, local, inherited, start, end):
+            return None
+        bounded_share = quantity.percent and quantity.qualifier in (Qualifier.OVER, Qualifier.UNDER)
+        if bounded_share and self._bound_for_other_things(index, frame):
             return None
         # "cấp phát 42 sim ký cho lãnh đạo các xã": whom it was done for is not the figure's level.
         after = self._said(quantity.end, self._before_recipient(quantity.end, local_last), toward="start")

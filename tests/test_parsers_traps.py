@@ -59,6 +59,7 @@ ONE_BODY_OR_SECTOR = [
     "Bảo hiểm xã hội tỉnh tiếp nhận 12.000 hồ sơ trực tuyến.",
     "Viettel Vĩnh Long đã cấp 1.500 sim ký số cho cán bộ.",
     "Lĩnh vực đất đai tiếp nhận 12.000 hồ sơ trực tuyến.",
+    "Tỷ lệ hồ sơ trực tuyến của Sở Tư pháp đạt 92%.",
 ]
 
 ONE_UNIT = [
@@ -107,6 +108,10 @@ OTHER_THINGS_COUNTED = [
     "Số cán bộ được cấp chứng thư số: 1.520.",
     "Tỷ lệ hài lòng của người dân khi nộp hồ sơ trực tuyến: 95,4%.",
     "Số phản ánh kiến nghị về hồ sơ trực tuyến: 43.",
+    # Shares of other things, and thresholds that other things reached.
+    "Đạt 100% số xã có hồ sơ trực tuyến.",
+    "Trong 10 tháng, 8 xã đạt trên 90% hồ sơ trực tuyến.",
+    "Có 12 thủ tục có tỷ lệ hồ sơ trực tuyến trên 90%.",
 ]
 
 
@@ -146,6 +151,9 @@ def test_one_units_figure_gives_no_province_value(text: str) -> None:
         ("Năm 2022, tỉnh tiếp nhận 45.000 hồ sơ; năm nay tiếp nhận 52.000 hồ sơ.",
          {"dossier.received": 52000}),
         ("Năm 2024, tỉnh tiếp nhận 52.000 hồ sơ, gấp đôi năm 2022.", {"dossier.received": 52000}),
+        # A bounded share of the province's own dossiers stays.
+        ("Tiếp nhận 45.000 hồ sơ, trong đó trên 60% hồ sơ trực tuyến.",
+         {"dossier.received": 45000, "dossier.received_online_pct": 60}),
         # Labels whose first words do name the counted thing.
         ("Số lượng văn bản đến được tiếp nhận trên hệ thống: 71.230 văn bản.", {"doc.received": 71230}),
         ("Số lượt hồ sơ nộp trực tuyến trong tháng là 6.774 lượt.", {"dossier.received_online": 6774}),
