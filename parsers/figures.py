@@ -677,11 +677,26 @@ class FigureReader:
                 clause_start, clause_end = self.clause(position)
                 first = position
                 while first > clause_start:
-                    if tokens[first - 1].key == "," or self._is_parent_end(first):
+                    if tokens[first - 1].key in (",", "(") or self._is_parent_end(first):
                         break
                     first -= 1
-                parts.append((first, clause_end))
+                # "..., thì năm 2026 toàn tỉnh Vĩnh Long tiếp nhận ...": the whole province said again.
+                last = next((start for start in self._whole_starts if end <= start < clause_end), clause_end)
+                parts.append((first, last))
         return parts
+
+    @cached_property
+    def _whole_starts(self) -> list[int]:
+        """Sorted token indices where a phrase saying the whole province starts ("toàn tỉnh"), as a subject:
+        not a base ("chiếm 30% toàn tỉnh", "của toàn tỉnh")."""
+        tokens = self.tokens
+        return [
+            start
+            for start, _, category, name in self._phrases
+            if category == _LEVEL
+            and name == WHOLE
+            and (start == 0 or tokens[start - 1].key not in ("%", "cua", "so"))
+        ]
 
     @cached_property
     def _place_mentions(self) -> list[tuple[int, int, bool]]:

@@ -204,6 +204,7 @@ FORMER_PROVINCE = [
     "Riêng khu vực Bến Tre (cũ) đã giải quyết 8.765 hồ sơ đúng hạn.",
     "Tỉnh Vĩnh Long cũ tiếp nhận 31.200 hồ sơ trong tháng.",
     "Các xã thuộc tỉnh Trà Vinh trước đây đã tiếp nhận 4.100 hồ sơ trực tuyến.",
+    "Khu vực Trà Vinh cũ chiếm 30% toàn tỉnh với 23.000 hồ sơ.",
 ]
 
 NATIONAL_OR_MINISTRY = [
@@ -308,6 +309,11 @@ def test_one_units_figure_gives_no_province_value(text: str) -> None:
          {"doc.issued": 61730}),
         ("Trong tháng, tỉnh tiếp nhận 156.042 hồ sơ; riêng các xã thuộc khu vực tỉnh Trà Vinh cũ tiếp nhận "
          "58.913 hồ sơ.", {"dossier.received": 156042}),
+        # A former province's part ends where the whole province is said again, or at its bracket.
+        ("Nếu năm 2024 tỉnh Bến Tre (cũ) tiếp nhận 402.300 hồ sơ, thì năm 2026 toàn tỉnh tiếp nhận "
+         "1.684.215 hồ sơ.", {"dossier.received": 1684215}),
+        ("Hồ sơ trực tuyến: 612.418 (khu vực Trà Vinh cũ 288.106; khu vực Bến Tre cũ 324.312).",
+         {"dossier.received_online": 612418}),
         # The result clause of a sentence that opens with a target.
         ("Kế hoạch năm 2026 giao chỉ tiêu cấp mới 800 chứng thư số; kết quả đã cấp mới 912 chứng thư số.",
          {"cert.issued": 912}),
