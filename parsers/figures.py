@@ -436,6 +436,8 @@ class FigureReader:
             token = tokens[position]
             if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
                 break
+            if token.key == ":" and position > index:
+                break  # "88.402 hồ sơ: sớm hạn 61.118, ...": a breakdown follows, its own words
             if token.key == "tren" and self._names_a_base(position + 1):
                 break  # "50 hồ sơ trên tổng số 22.417 hồ sơ đã giải quyết": out of a total, said of it
             if token.key == "va" and self._verb_at(position + 1):
