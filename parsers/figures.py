@@ -37,6 +37,7 @@ from schemas.models import Level, Qualifier
 _MAX_BEFORE = 16  # local words before a number
 _MAX_AFTER = 8  # local words after it
 _MAX_CONTEXT = 30  # words of a parent or sentence head
+_UNIT_BEFORE_PLACE = frozenset({"xa", "phuong", "huyen", "quan", "tran", "khu"})  # "phường Sóc Trăng"
 _THIS_YEAR = 9999  # "năm nay": later than any year a report names
 _NOISE_SIGNS = frozenset("&@#$*^~`=<>§¢")  # glued to a digit, OCR noise: the digit was a letter
 _ZONE_STOPS = {",", "(", ")", "[", "]", "—", "–"}  # dashes: "Đã giải quyết: 1.198 — Đúng hạn: 97%"
@@ -656,9 +657,9 @@ class FigureReader:
             for phrase in by_first.get(key, ()):
                 if tuple(keys[position : position + len(phrase)]) == phrase:
                     spans.add(self.clause(position))
-        for first, end, own in self._place_mentions:
+        for (first, _end, own), former in zip(self._place_mentions, self._former_flags, strict=True):
             # A province named as it was before the 2025 merger is a part of this one: _former_parts.
-            if not own and not self._former_after(end):
+            if not own and not former:
                 spans.add(self.sentence(first))
         spans.update(self.clause(position) for position in self._named_bodies)
         return spans
@@ -674,18 +675,34 @@ class FigureReader:
         """
         tokens = self.tokens
         parts: list[tuple[int, int]] = []
-        for position, end, _ in self._place_mentions:
-            if self._former_after(end):
+        for (position, end, _), former in zip(self._place_mentions, self._former_flags, strict=True):
+            if former:
                 clause_start, clause_end = self.clause(position)
                 first = position
                 while first > clause_start:
                     if tokens[first - 1].key in (",", "(") or self._is_parent_end(first):
                         break
                     first -= 1
-                # "..., thì năm 2026 toàn tỉnh Vĩnh Long tiếp nhận ...": the whole province said again.
+                # "..., thì năm 2026 toàn tỉnh Vĩnh Long tiếp nhận ...": the whole province said again, and
+                # "toàn tỉnh (gồm cả khu vực Trà Vinh cũ) đã cấp ...": an aside ends with its bracket.
                 last = next((start for start in self._whole_starts if end <= start < clause_end), clause_end)
+                opened = self._open_bracket(clause_start, position)
+                if opened is not None:
+                    last = next((i for i in range(end, last) if tokens[i].key == ")"), last)
                 parts.append((first, last))
         return parts
+
+    @cached_property
+    def _former_flags(self) -> list[bool]:
+        """For each of `_place_mentions`, whether it names a province before the 2025 merger; "cũ" after
+        the last of a list holds for all ("khu vực Bến Tre và Trà Vinh cũ")."""
+        mentions = self._place_mentions
+        flags = [self._former_after(end) for _, end, _ in mentions]
+        for k in range(len(mentions) - 2, -1, -1):
+            between = [t.key for t in self.tokens[mentions[k][1] : mentions[k + 1][0]]]
+            if flags[k + 1] and between and all(key in ("va", ",", "tinh") for key in between):
+                flags[k] = True
+        return flags
 
     @cached_property
     def _whole_starts(self) -> list[int]:
@@ -724,6 +741,9 @@ class FigureReader:
                 if any(tokens[i].kind == "punct" and tokens[i].key != "-" for i in range(positions[k], last)):
                     continue
                 taken.update(positions[k:end])
+                # "phường Sóc Trăng", "xã Hòa Bình": a unit named like a province (_unit_names).
+                if k > 0 and keys[k - 1] in _UNIT_BEFORE_PLACE:
+                    continue
                 mentions.append((positions[k], last + 1, own))
         return mentions
 

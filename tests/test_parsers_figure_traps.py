@@ -314,6 +314,11 @@ def test_one_units_figure_gives_no_province_value(text: str) -> None:
          "1.684.215 hồ sơ.", {"dossier.received": 1684215}),
         ("Hồ sơ trực tuyến: 612.418 (khu vực Trà Vinh cũ 288.106; khu vực Bến Tre cũ 324.312).",
          {"dossier.received_online": 612418}),
+        ("Từ năm 2015 đến nay, toàn tỉnh (gồm cả khu vực Bến Tre và Trà Vinh cũ) đã cấp 28.406 chứng thư số.",
+         {"cert.issued": 28406}),
+        # A ward named like a former province is one unit, not another province.
+        ("Tổng số hồ sơ tiếp nhận của tỉnh là 140.228; trong đó phường Trà Vinh 7.915.",
+         {"dossier.received": 140228}),
         # The result clause of a sentence that opens with a target.
         ("Kế hoạch năm 2026 giao chỉ tiêu cấp mới 800 chứng thư số; kết quả đã cấp mới 912 chứng thư số.",
          {"cert.issued": 912}),
