@@ -616,28 +616,45 @@ class FigureReader:
             for position in range(len(keys))
         ):
             return False
+        return not self._clause_says_result(index)
+
+    def _clause_says_result(self, index: int) -> bool:
+        """Whether the clause of token `index`, before it, says a result (`results`: "đã", "kết quả") and
+        no plan: "Kế hoạch năm 2026 đã đề ra cấp 2.000 chứng thư số" stays a plan."""
         clause = tuple(
             t.key for t in self.tokens[self.report.clause_start(index) : index] if t.kind == "word"
         )
-        return not any(
+        if any(
+            _starts_at(clause, position, phrase)
+            for phrase in self.vocabulary.plans
+            for position in range(len(clause))
+        ):
+            return False
+        return any(
             _starts_at(clause, position, phrase)
             for phrase in self.vocabulary.results
             for position in range(len(clause))
         )
 
-    def _frames_context_as_not_ours(self, context: _Said) -> bool:
+    def _frames_context_as_not_ours(self, context: _Said, index: int | None = None) -> bool:
         """A plan or comparison said before any number of the context frames the whole of it."""
         first_number = next(
             (i for i in range(context.first, context.last) if self.tokens[i].value_ok), context.last
         )
         keys = tuple(t.key for t in self.tokens[context.first : first_number] if t.kind in ("word", "num"))
         # "Theo Sở Thông tin và Truyền thông, ...": a source quoted, not the subject.
-        return any(
-            keys[position : position + len(phrase)] == phrase
-            and (position == 0 or keys[position - 1] != "theo")
+        framing = {
+            phrase
             for phrase in self.vocabulary.frames_sentence
             for position in range(len(keys))
-        )
+            if keys[position : position + len(phrase)] == phrase
+            and (position == 0 or keys[position - 1] != "theo")
+        }
+        # "Năm 2026, kế hoạch cấp 2.000 CTS; 11 tháng đã cấp 1.874 CTS": a plan, then a result said
+        # in the figure's own clause.
+        if framing and framing <= set(self.vocabulary.plans) and index is not None:
+            return not self._clause_says_result(index)
+        return bool(framing)
 
     @cached_property
     def _foreign_spans(self) -> set[tuple[int, int]]:
@@ -1331,7 +1348,7 @@ class FigureReader:
         if quantity.percent:
             local["share"] = "share"
         context, context_kind = self._inherited(local_first, start)
-        if self._frames_context_as_not_ours(context):
+        if self._frames_context_as_not_ours(context, index):
             return None
         # "Tỷ lệ văn bản đi được gửi ... (có ký số) đạt 97,4%": the sentence opened with the share.
         share_said = share_said or (

@@ -250,6 +250,8 @@ PLANS = [
     "Dự kiến tiếp nhận 20.000 hồ sơ trong quý tới.",
     "Phấn đấu đến hết năm 2026: 100% văn bản đi được ký số; cấp mới 1.500 chứng thư số cho cán bộ cấp xã.",
     "Số TTHC đủ điều kiện cung cấp dịch vụ công trực tuyến toàn trình: 1.088.",
+    "Kế hoạch năm 2026 đã đề ra cấp 2.000 chứng thư số.",
+    "Mục tiêu năm 2026 đã được giao: 90% hồ sơ trực tuyến.",
 ]
 
 OTHER_THINGS_COUNTED = [
@@ -309,6 +311,9 @@ def test_one_units_figure_gives_no_province_value(text: str) -> None:
          {"doc.issued": 61730}),
         ("Trong tháng, tỉnh tiếp nhận 156.042 hồ sơ; riêng các xã thuộc khu vực tỉnh Trà Vinh cũ tiếp nhận "
          "58.913 hồ sơ.", {"dossier.received": 156042}),
+        ("Năm 2026, kế hoạch cấp 2.000 chứng thư số; 11 tháng đã cấp 1.874 chứng thư số (đạt 93,7% kế "
+         "hoạch).",
+         {"cert.issued": 1874}),
         # A former province's part ends where the whole province is said again, or at its bracket.
         ("Nếu năm 2024 tỉnh Bến Tre (cũ) tiếp nhận 402.300 hồ sơ, thì năm 2026 toàn tỉnh tiếp nhận "
          "1.684.215 hồ sơ.", {"dossier.received": 1684215}),
