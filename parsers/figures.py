@@ -618,13 +618,15 @@ class FigureReader:
             return False
         return not self._clause_says_result(index)
 
-    def _clause_says_result(self, index: int) -> bool:
-        """Whether the clause of token `index`, before it, says a result (`results`: "đã", "kết quả") and
-        no plan: "Kế hoạch năm 2026 đã đề ra cấp 2.000 chứng thư số" stays a plan."""
+    def _clause_says_result(self, index: int, plan_said_here_wins: bool = False) -> bool:
+        """Whether the clause of token `index`, before it, says a result (`results`: "đã", "kết quả").
+        With `plan_said_here_wins`, a plan in that clause too makes it none: "Kế hoạch năm 2026 đã đề ra
+        cấp 2.000 chứng thư số" stays a plan. (Not for the rules: a report table flattened by OCR puts
+        "Kế hoạch" and "Thực hiện" in one clause, and its rows are results.)"""
         clause = tuple(
             t.key for t in self.tokens[self.report.clause_start(index) : index] if t.kind == "word"
         )
-        if any(
+        if plan_said_here_wins and any(
             _starts_at(clause, position, phrase)
             for phrase in self.vocabulary.plans
             for position in range(len(clause))
@@ -653,7 +655,7 @@ class FigureReader:
         # "Năm 2026, kế hoạch cấp 2.000 CTS; 11 tháng đã cấp 1.874 CTS": a plan, then a result said
         # in the figure's own clause.
         if framing and framing <= set(self.vocabulary.plans) and index is not None:
-            return not self._clause_says_result(index)
+            return not self._clause_says_result(index, plan_said_here_wins=True)
         return bool(framing)
 
     @cached_property
