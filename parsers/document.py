@@ -16,6 +16,7 @@ from typing import Literal, NamedTuple
 
 from parsers.folding import FoldedText, fold, ocr_key
 from parsers.numbers import parse_number
+from vietnamese.syllables import is_valid_key
 
 TokenKind = Literal["word", "num", "compound", "punct", "hard"]
 
@@ -27,7 +28,7 @@ _TOKEN_RE = re.compile(
     | (?P<compound>\d+(?:/\d+)+)                                  # 37/37, 18/3/2021: never a quantity
     | (?P<num>\d{1,3}(?:\.[ ]?\d{3}(?!\d))+(?:,\d+)?|\d+(?:[.,]\d+)?)
     | (?P<newline>\n)
-    | (?P<cell>[|\t])
+    | (?P<cell>[|\t]|(?<=\s)·(?=\s))                                 # a portal's " · " too
     | (?P<punct>\S)
     """,
     re.VERBOSE,
@@ -75,6 +76,31 @@ class Token(NamedTuple):
     end: int
     value: float | int | None = None  # for "num"
     value_ok: bool = False  # a standalone quantity, not part of a date, a code or a range
+
+
+def glued_syllables(word: str) -> tuple[str, ...]:
+    """A folded word that is no syllable, cut into the fewest syllables of two letters or more that spell
+    it ("tiepnhan" -> "tiep", "nhan": OCR lost the space between them), or the word itself if none do.
+
+    Only words printed with Vietnamese marks are cut ("hồsơ", "trựctuyến"): an unmarked one may be an
+    English word or a name ("token", "online") that no syllables spell.
+    """
+    best: tuple[str, ...] | None = None
+
+    def cut(rest: str, parts: tuple[str, ...]) -> None:
+        nonlocal best
+        if not rest:
+            if best is None or len(parts) < len(best):
+                best = parts
+            return
+        if len(parts) >= 3 or (best is not None and len(parts) + 1 >= len(best)):
+            return
+        for size in range(min(7, len(rest)), 1, -1):
+            if is_valid_key(rest[:size]):
+                cut(rest[size:], (*parts, rest[:size]))
+
+    cut(word, ())
+    return best if best is not None and len(best) > 1 else (word,)
 
 
 def _is_paragraph_break(original: str, newline_at: int) -> bool:
@@ -146,8 +172,15 @@ class ReportText:
                 if start >= span_start and kind != "newline":
                     continue
             if kind == "word":
+                piece = match.group()
                 # Most tokens are words: tuple.__new__ spares the named tuple's Python-level __new__.
-                append(_new_tuple(Token, ("word", ocr_key(match.group()), start, end, None, False)))
+                if len(piece) < 4 or is_valid_key(piece) or not self._marked(start, end):
+                    append(_new_tuple(Token, ("word", ocr_key(piece), start, end, None, False)))
+                    continue
+                at = start
+                for part in glued_syllables(piece):
+                    append(_new_tuple(Token, ("word", ocr_key(part), at, at + len(part), None, False)))
+                    at += len(part)
             elif kind == "punct":
                 piece = match.group()
                 next_char = text[end : end + 1]
@@ -161,11 +194,16 @@ class ReportText:
                     append(Token("hard", "\n", start, end))
             elif kind == "cell":
                 line_start = text.rfind("\n", 0, start) + 1
-                if match.group() == "|" or text[line_start:start].strip():
+                if match.group() in ("|", "·") or text[line_start:start].strip():
                     append(Token("hard", "|", start, end))
             else:
                 append(Token("compound", match.group(), start, end))
         return tokens
+
+    def _marked(self, start: int, end: int) -> bool:
+        """Whether the original of folded text [start, end) has a Vietnamese marked letter ("hồsơ")."""
+        origin = self.folded.origin
+        return not self.original[origin[start] : origin[end - 1] + 1].isascii()
 
     def _number_token(self, piece: str, start: int, end: int, previous: list[Token]) -> Token:
         text = self.folded.text

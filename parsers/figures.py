@@ -37,11 +37,16 @@ from schemas.models import Level, Qualifier
 _MAX_BEFORE = 16  # local words before a number
 _MAX_AFTER = 8  # local words after it
 _MAX_CONTEXT = 30  # words of a parent or sentence head
+_UNIT_BEFORE_PLACE = frozenset({"xa", "phuong", "huyen", "quan", "tran", "khu"})  # "phường Sóc Trăng"
+_THIS_YEAR = 9999  # "năm nay": later than any year a report names
+_NOISE_SIGNS = frozenset("&@#$*^~`=<>§¢")  # glued to a digit, OCR noise: the digit was a letter
 _ZONE_STOPS = {",", "(", ")", "[", "]", "—", "–"}  # dashes: "Đã giải quyết: 1.198 — Đúng hạn: 97%"
 _SENTENCE_ENDS = {".", "!", "?", "…", "\n", "|"}  # hard tokens that end a sentence (";" only a clause)
 
 # Categories of a phrase found in the text besides slot values ("slot:<name>").
 _LEVEL, _QUALIFIER, _NOT_OURS, _PARENT = "level", "qualifier", "not_ours", "parent"
+# Slots whose value, said right after a number, decides between codes of one noun (a rule's reading too).
+_DECIDING_SLOTS = frozenset({"medium", "owner", "channel", "level", "timing", "carried", "direction", "form"})
 _PERIOD = "period"  # a phrase that only says the report's own period: it fills no slot
 _LOOKALIKE = "lookalike"  # a phrase that hides a vocabulary word folded like it ("cập nhật", not "cấp")
 _NOT_DONE = "not_done"  # the name of a `not_ours` phrase that says the thing counted is not done
@@ -167,7 +172,11 @@ def read_quantity(
     grouped = english_grouped(tokens, index)
     if grouped is None and in_english_group(tokens, index):
         return None  # the tail "306" of "2,418,306"
-    # "tỷ 1ệ": OCR read a letter as a digit; a digit glued to one or two letters is a piece of a word.
+    # "tỷ 1ệ": OCR read a letter as a digit; a digit glued to one or two letters is a piece of a word,
+    # and so is one glued to a sign no figure wears ("tỷ 1& hồ sơ").
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if following is not None and following.start == token.end and following.key in _NOISE_SIGNS:
+        return None
     if any(
         0 <= near < len(tokens)
         and tokens[near].kind == "word"
@@ -209,6 +218,21 @@ def read_quantity(
     return Quantity(value, qualifier, percent, end)
 
 
+def _starts_at(keys: tuple[str, ...], position: int, phrase: Phrase) -> bool:
+    return keys[position : position + len(phrase)] == phrase
+
+
+def _inside(part: Phrase, whole: Phrase) -> bool:
+    """Whether the words `part` appear in a row within `whole`."""
+    return any(whole[k : k + len(part)] == part for k in range(len(whole) - len(part) + 1))
+
+
+@lru_cache(maxsize=8)
+def _first_words(vocabulary: Vocabulary) -> frozenset[str]:
+    """The first word of every phrase of the vocabulary."""
+    return frozenset(phrase[0] for phrase, _, _ in _phrase_index(vocabulary))
+
+
 @lru_cache(maxsize=8)
 def _phrase_index(vocabulary: Vocabulary) -> tuple[tuple[Phrase, str, str], ...]:
     """Every phrase with its category and name, longest first (the longest reading of words wins)."""
@@ -239,8 +263,11 @@ class FigureReader:
         self.vocabulary = vocabulary
         self.appendix_start = appendix_start
         own = fold_phrase(province) if province else ()
-        self._own_place = (own,) if own else ()
-        self._foreign_places = tuple(p for p in (fold_phrase(name) for name in PROVINCES) if p != own)
+        places = [fold_phrase(name) for name in PROVINCES]
+        # A name inside the own one, or the own one inside it, is the same place renamed: "Huế" in a
+        # report of "Thừa Thiên Huế", and the other way round since the 2025 merger.
+        self._own_place = tuple(p for p in places if own and (_inside(p, own) or _inside(own, p)))
+        self._foreign_places = tuple(p for p in places if p not in self._own_place)
 
     @cached_property
     def english_locale(self) -> bool:
@@ -410,11 +437,22 @@ class FigureReader:
             token = tokens[position]
             if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
                 break
+            if token.key == ":" and position > index:
+                break  # "88.402 hồ sơ: sớm hạn 61.118, ...": a breakdown follows, its own words
             if token.key == "tren" and self._names_a_base(position + 1):
                 break  # "50 hồ sơ trên tổng số 22.417 hồ sơ đã giải quyết": out of a total, said of it
             if token.key == "va" and self._verb_at(position + 1):
                 break  # "thu hồi 17 chứng thư số và tạm dừng 4 ...": another item, its own verb
             words += token.kind == "word"
+            position += 1
+        # Past the word limit, a run of vocabulary phrases goes on saying what the number counts: "826
+        # thủ tục cung cấp dịch vụ công trực tuyến toàn trình" is four phrases, eleven words.
+        while (
+            words >= _MAX_AFTER
+            and position < end
+            and self.tokens[position].kind == "word"
+            and self._covered_by_phrase(position)
+        ):
             position += 1
         # "45 văn bản hướng dẫn tiếp nhận hồ sơ": a second, other noun is another object, and what is
         # said of it ("tiếp nhận") is not said of the first: the words stop at the first unknown word
@@ -564,19 +602,61 @@ class FigureReader:
         slots = {slot: value for slot, value in slots.items() if value}
         return _Said(slots, level, level_said, False, first, last)
 
-    def _frames_context_as_not_ours(self, context: _Said) -> bool:
+    def sentence_framed_as_plan(self, index: int) -> bool:
+        """Whether a plan opens the sentence of token `index` before its first number and the clause of
+        the number says no result ("Phấn đấu đến hết năm 2025: ...; cấp mới 1.500 chứng thư số"): the
+        rules' figures too. "Kế hoạch ... 800 CTS; kết quả đã cấp mới 912" keeps the 912.
+        """
+        start, end = self.sentence(index)
+        first_number = next((i for i in range(start, end) if self.tokens[i].value_ok), end)
+        keys = tuple(t.key for t in self.tokens[start:first_number] if t.kind in ("word", "num"))
+        if not any(
+            _starts_at(keys, position, phrase)
+            for phrase in self.vocabulary.plans
+            for position in range(len(keys))
+        ):
+            return False
+        return not self._clause_says_result(index)
+
+    def _clause_says_result(self, index: int, plan_said_here_wins: bool = False) -> bool:
+        """Whether the clause of token `index`, before it, says a result (`results`: "đã", "kết quả").
+        With `plan_said_here_wins`, a plan in that clause too makes it none: "Kế hoạch năm 2026 đã đề ra
+        cấp 2.000 chứng thư số" stays a plan. (Not for the rules: a report table flattened by OCR puts
+        "Kế hoạch" and "Thực hiện" in one clause, and its rows are results.)"""
+        clause = tuple(
+            t.key for t in self.tokens[self.report.clause_start(index) : index] if t.kind == "word"
+        )
+        if plan_said_here_wins and any(
+            _starts_at(clause, position, phrase)
+            for phrase in self.vocabulary.plans
+            for position in range(len(clause))
+        ):
+            return False
+        return any(
+            _starts_at(clause, position, phrase)
+            for phrase in self.vocabulary.results
+            for position in range(len(clause))
+        )
+
+    def _frames_context_as_not_ours(self, context: _Said, index: int | None = None) -> bool:
         """A plan or comparison said before any number of the context frames the whole of it."""
         first_number = next(
             (i for i in range(context.first, context.last) if self.tokens[i].value_ok), context.last
         )
         keys = tuple(t.key for t in self.tokens[context.first : first_number] if t.kind in ("word", "num"))
         # "Theo Sở Thông tin và Truyền thông, ...": a source quoted, not the subject.
-        return any(
-            keys[position : position + len(phrase)] == phrase
-            and (position == 0 or keys[position - 1] != "theo")
+        framing = {
+            phrase
             for phrase in self.vocabulary.frames_sentence
             for position in range(len(keys))
-        )
+            if keys[position : position + len(phrase)] == phrase
+            and (position == 0 or keys[position - 1] != "theo")
+        }
+        # "Năm 2026, kế hoạch cấp 2.000 CTS; 11 tháng đã cấp 1.874 CTS": a plan, then a result said
+        # in the figure's own clause.
+        if framing and framing <= set(self.vocabulary.plans) and index is not None:
+            return not self._clause_says_result(index, plan_said_here_wins=True)
+        return bool(framing)
 
     @cached_property
     def _foreign_spans(self) -> set[tuple[int, int]]:
@@ -588,18 +668,109 @@ class FigureReader:
         """
         tokens = self.tokens
         keys = [t.key if t.kind in ("word", "num") else "" for t in tokens]
-        marks = [(phrase, True) for phrase in self._foreign_places]
-        marks += [(phrase, False) for phrase in self.vocabulary.others]
-        by_first: dict[str, list[tuple[Phrase, bool]]] = {}
-        for phrase, whole_sentence in marks:
-            by_first.setdefault(phrase[0], []).append((phrase, whole_sentence))
+        by_first: dict[str, list[Phrase]] = {}
+        for phrase in self.vocabulary.others:
+            by_first.setdefault(phrase[0], []).append(phrase)
         spans: set[tuple[int, int]] = set()
         for position, key in enumerate(keys):
-            for phrase, whole_sentence in by_first.get(key, ()):
+            for phrase in by_first.get(key, ()):
                 if tuple(keys[position : position + len(phrase)]) == phrase:
-                    spans.add(self.sentence(position) if whole_sentence else self.clause(position))
+                    spans.add(self.clause(position))
+        for (first, _end, own), former in zip(self._place_mentions, self._former_flags, strict=True):
+            # A province named as it was before the 2025 merger is a part of this one: _former_parts.
+            if not own and not former:
+                spans.add(self.sentence(first))
         spans.update(self.clause(position) for position in self._named_bodies)
         return spans
+
+    @cached_property
+    def _former_parts(self) -> list[tuple[int, int]]:
+        """Token ranges governed by a province named as it was before the 2025 merger ("khu vực tỉnh Sóc
+        Trăng cũ", the own one too: "khu vực Quảng Trị cũ"): since then a part of the report's province.
+
+        Such a part governs the figures after it to the end of its clause, and those before it unless a
+        comma or "trong đó" sets it apart: "toàn tỉnh có 12.406 hộp thư, trong đó khu vực tỉnh Kon Tum cũ
+        4.019 hộp thư" keeps the 12.406, "tiếp nhận 2.345 hồ sơ tại khu vực Hà Giang cũ" does not.
+        """
+        tokens = self.tokens
+        parts: list[tuple[int, int]] = []
+        for (position, end, _), former in zip(self._place_mentions, self._former_flags, strict=True):
+            if former:
+                clause_start, clause_end = self.clause(position)
+                first = position
+                while first > clause_start:
+                    if tokens[first - 1].key in (",", "(") or self._is_parent_end(first):
+                        break
+                    first -= 1
+                # "..., thì năm 2026 toàn tỉnh Vĩnh Long tiếp nhận ...": the whole province said again, and
+                # "toàn tỉnh (gồm cả khu vực Trà Vinh cũ) đã cấp ...": an aside ends with its bracket.
+                last = next((start for start in self._whole_starts if end <= start < clause_end), clause_end)
+                opened = self._open_bracket(clause_start, position)
+                if opened is not None:
+                    last = next((i for i in range(end, last) if tokens[i].key == ")"), last)
+                parts.append((first, last))
+        return parts
+
+    @cached_property
+    def _former_flags(self) -> list[bool]:
+        """For each of `_place_mentions`, whether it names a province before the 2025 merger; "cũ" after
+        the last of a list holds for all ("khu vực Bến Tre và Trà Vinh cũ")."""
+        mentions = self._place_mentions
+        flags = [self._former_after(end) for _, end, _ in mentions]
+        for k in range(len(mentions) - 2, -1, -1):
+            between = [t.key for t in self.tokens[mentions[k][1] : mentions[k + 1][0]]]
+            if flags[k + 1] and between and all(key in ("va", ",", "tinh") for key in between):
+                flags[k] = True
+        return flags
+
+    @cached_property
+    def _whole_starts(self) -> list[int]:
+        """Sorted token indices where a phrase saying the whole province starts ("toàn tỉnh"), as a subject:
+        not a base ("chiếm 30% toàn tỉnh", "của toàn tỉnh")."""
+        tokens = self.tokens
+        return [
+            start
+            for start, _, category, name in self._phrases
+            if category == _LEVEL
+            and name == WHOLE
+            and (start == 0 or tokens[start - 1].key not in ("%", "cua", "so"))
+        ]
+
+    @cached_property
+    def _place_mentions(self) -> list[tuple[int, int, bool]]:
+        """(first token, end token, the own province?) of every province named in the text; a hyphen
+        may stand between its words ("Bà Rịa - Vũng Tàu")."""
+        tokens = self.tokens
+        words = [i for i, t in enumerate(tokens) if t.kind in ("word", "num") or t.key == "-"]
+        keys = [tokens[i].key for i in words if tokens[i].key != "-"]
+        positions = [i for i in words if tokens[i].key != "-"]
+        places = [(place, True) for place in self._own_place] + [(p, False) for p in self._foreign_places]
+        by_first: dict[str, list[tuple[Phrase, bool]]] = {}
+        for place, own in places:
+            by_first.setdefault(place[0], []).append((place, own))
+        mentions: list[tuple[int, int, bool]] = []
+        taken: set[int] = set()
+        for k, key in enumerate(keys):
+            # The longest name first: "Thừa Thiên Huế" before the "Huế" inside it.
+            for place, own in sorted(by_first.get(key, ()), key=lambda entry: -len(entry[0])):
+                end = k + len(place)
+                if positions[k] in taken or tuple(keys[k:end]) != place:
+                    continue
+                last = positions[end - 1]
+                if any(tokens[i].kind == "punct" and tokens[i].key != "-" for i in range(positions[k], last)):
+                    continue
+                taken.update(positions[k:end])
+                # "phường Sóc Trăng", "xã Hòa Bình": a unit named like a province (_unit_names).
+                if k > 0 and keys[k - 1] in _UNIT_BEFORE_PLACE:
+                    continue
+                mentions.append((positions[k], last + 1, own))
+        return mentions
+
+    def _former_after(self, index: int) -> bool:
+        """Whether the words from token `index` (after a place name) say it is the place before the 2025
+        merger: "cũ", "(cũ)", "trước sáp nhập", "trước khi hợp nhất"."""
+        keys = [t.key for t in self.tokens[index : index + 5] if t.kind in ("word", "num")][:4]
+        return any(keys[: len(phrase)] == list(phrase) for phrase in self.vocabulary.former_place)
 
     @cached_property
     def _named_bodies(self) -> list[int]:
@@ -633,6 +804,8 @@ class FigureReader:
     def is_foreign(self, index: int) -> bool:
         """Whether the figure at token `index` is someone else's: its sentence or clause says so."""
         if self.sentence(index) in self._foreign_spans or self.clause(index) in self._foreign_spans:
+            return True
+        if any(first <= index < last for first, last in self._former_parts):
             return True
         return self._one_unit_before(index)
 
@@ -748,6 +921,35 @@ class FigureReader:
             return False
         return all(("action", action) not in (*frame.need, *frame.allow) for frame in frames)
 
+    def said_after_rules_out(self, index: int, kpi: str) -> bool:
+        """Whether the words right after the number at `index` (its noun and what is said of it) say a slot
+        value that no frame of `kpi` needs or allows: a rule's reading the reader's words contradict.
+
+        "có 6.402 chứng thư số trên thiết bị Token" is no total of certificates: the medium says more. The
+        reader's own figures obey this already; here it makes the rules agree with it.
+        """
+        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
+        if not frames:
+            return False
+        quantity = read_quantity(self.tokens, index, self.vocabulary, english_locale=self.english_locale)
+        after = quantity.end if quantity is not None else index + 1
+        start, end = self.sentence(index)
+        said = self._said(after, self._local_after(after, end), toward="start").slots
+        pairs = [(slot, value) for slot, value in said.items() if slot in _DECIDING_SLOTS]
+        # A verb right before the number counts for a part of a stock ("of which personal", "on USB"),
+        # which takes no verb: "đã cấp tổng cộng 11.508 chứng thư số cá nhân" were issued, whatever is
+        # still valid of them. ("tổng số CTS đã cấp là 2.904" stays the total: measured on the samples.)
+        pairs_said = [pair for frame in frames for pair in (*frame.need, *frame.allow)]
+        if all(slot != "action" for slot, _ in pairs_said) and any(
+            slot in ("owner", "medium") for slot, _ in pairs_said
+        ):
+            before = self._said(self._local_before(index, start), index, toward="end").slots
+            if "action" in before and before.get("state") != "active":
+                pairs.append(("action", before["action"]))
+        return bool(pairs) and all(
+            any(pair not in (*frame.need, *frame.allow) for pair in pairs) for frame in frames
+        )
+
     def counts_other_unit(self, after: int) -> bool:
         """Whether the words from token `after` (right after a number) name another unit: people, visits,
         money, days, places ("1.250 lượt", "25 triệu đồng", "145 xã"). A KPI noun said there wins, and so
@@ -759,6 +961,203 @@ class FigureReader:
             return False  # "15.310 lượt hồ sơ"
         start, _ = self.sentence(after)
         return not any(self._unit_at(i) and self._noun_at(i + self._unit_at(i)) for i in range(start, after))
+
+    def counts_unknown(self, after: int) -> bool:
+        """Whether the word at token `after` (right after a count) is a thing the vocabulary does not know:
+        neither a phrase of it nor a word of `after_count`. "12 vụ việc khiếu nại liên quan hồ sơ" counts
+        complaints, whatever noun comes later; unsure, so the number is left out."""
+        if after >= len(self.tokens):
+            return False
+        token = self.tokens[after]
+        if token.kind != "word" or token.key in self.vocabulary.after_count or self._unit_at(after):
+            return False
+        # The first word of a phrase is enough: OCR may garble the rest ("hồ sσ", "thiết bị USB Token").
+        first_words = _first_words(self.vocabulary)
+        if token.key in first_words or (
+            len(token.key) >= 4 and any(words_match(word, token.key) for word in first_words)
+        ):
+            return False
+        if any(start == after for start, _, _, _ in self._phrases_in(after, after + 1)):
+            return False
+        return not self._garbled_phrase_at(after)
+
+    def body_as_subject(self, index: int) -> bool:
+        """Whether a named body opens the clause of the number at `index`, or a comma-led part of it before
+        the number: "Công an tỉnh đã tiếp nhận ...", "Trong quý, Bưu điện tỉnh ...", "Lĩnh vực đất đai ...".
+        Its figure is that body's or sector's, not the province's (`subject_bodies`, written capitalised;
+        "Theo Bưu điện tỉnh, ..." quotes a source and is no subject)."""
+        clause_start = self.report.clause_start(index)
+        position = bisect.bisect_left(self._subject_bodies, clause_start)
+        return position < len(self._subject_bodies) and self._subject_bodies[position] < index
+
+    @cached_property
+    def _subject_bodies(self) -> list[int]:
+        """Sorted token indices where a `subject_bodies` phrase opens a clause or a comma-led part."""
+        tokens, original, origin = self.tokens, self.report.original, self.report.folded.origin
+        bodies = self.vocabulary.subject_bodies
+        firsts = {body[0] for body in bodies}
+        found = []
+        for position, token in enumerate(tokens):
+            if token.kind != "word" or token.key not in firsts:
+                continue
+            previous = tokens[position - 1] if position else None
+            # "... của Sở Tư pháp đạt 92%": whose, wherever in the clause.
+            if previous is not None and previous.kind != "hard" and previous.key not in (",", ":", "cua"):
+                continue
+            if not original[origin[token.start]].isupper():
+                continue
+            keys = tuple(t.key for t in tokens[position : position + 4])
+            if any(keys[: len(body)] == body for body in bodies):
+                found.append(position)
+        return found
+
+    def of_an_earlier_year(self, index: int) -> bool:
+        """Whether the figure at `index` is said of an earlier year than another its sentence names: "Năm
+        2022, tỉnh tiếp nhận 45.000 hồ sơ; năm nay con số này là 52.000 hồ sơ" compares, the 45.000 is not
+        this report's. Only a year said before the figure in its clause frames it ("..., gấp 2 lần năm
+        2022" compares after it); a range ("từ năm 2019 đến năm 2023") names two years there, so neither."""
+        start, end = self.sentence(index)
+        years = self._years_in(start, end)
+        if len(set(years.values())) < 2:
+            return False
+        clause_start = self.report.clause_start(index)
+        mine = {year for position, year in years.items() if clause_start <= position < index}
+        return len(mine) == 1 and min(mine) < max(years.values())
+
+    def _years_in(self, start: int, end: int) -> dict[int, int]:
+        """Token index -> year of every "năm YYYY" in tokens [start, end); "năm nay" (this year) is later
+        than any year named."""
+        tokens = self.tokens
+        years: dict[int, int] = {}
+        for i in range(max(start, 1), end):
+            if tokens[i - 1].key != "nam":
+                continue
+            if tokens[i].kind == "num" and re.fullmatch(r"(19|20)\d\d", tokens[i].key):
+                years[i] = int(tokens[i].key)
+            elif tokens[i].key == "nay":
+                years[i] = _THIS_YEAR
+        return years
+
+    def label_counts_other(self, index: int, kpi: str) -> bool:
+        """Whether a label before the number at `index` ("Số ...", "Tổng số ...", "Tỷ lệ ...") names another
+        thing than `kpi` counts: the word right after "Số" is what is counted. "Số người nộp hồ sơ trực
+        tuyến: 12.300" counts people, "Số thủ tục có phát sinh hồ sơ trực tuyến: 812" procedures, "Tỷ lệ hài
+        lòng ...: 95,4%" satisfaction, whatever KPI noun comes later. Unsure, so left out."""
+        nouns = {
+            value
+            for frame in self.vocabulary.frames
+            if frame.kpi == kpi
+            for slot, value in frame.need
+            if slot == "noun"
+        }
+        if not nouns:
+            return False
+        tokens = self.tokens
+        first = self.report.clause_start(index)
+        for position in range(index - 1, first - 1, -1):
+            if tokens[position].kind == "num" and tokens[position].value_ok:
+                first = position + 1
+                break
+        opener = None
+        for position in range(first, index):
+            end = self._label_opener_end(position)
+            if end is not None:
+                opener = end
+        while opener is not None and opener < index and tokens[opener].key in self.vocabulary.label_skip:
+            opener += 1  # "Số lượng văn bản đến", "Tổng số các hồ sơ"
+        if opener is None or opener >= index or tokens[opener].kind != "word":
+            return False
+        if tokens[opener].key in self.vocabulary.label_not:
+            return False  # "số liệu" (data), "tỷ lệ này" (the share just named)
+        size = self._unit_at(opener)
+        if size:
+            return not self._noun_at(opener + size)  # "Số lượt hồ sơ nộp trực tuyến" counts dossiers
+        if self.counts_unknown(opener):
+            return True
+        named = next(
+            (
+                name
+                for start, _, category, name in self._phrases_in(opener, opener + 1)
+                if start == opener and category == "slot:noun"
+            ),
+            None,
+        )
+        return named is not None and named not in nouns
+
+    def _label_opener_end(self, position: int) -> int | None:
+        """The token after a label opener starting at `position`: a standalone "Số" (not the "sơ" of "hồ
+        sơ", which a phrase covers), or "Tổng số" / "Tỷ lệ" (phrases of the vocabulary)."""
+        token = self.tokens[position]
+        if token.kind != "word":
+            return None
+        for start, end, category, name in self._phrases_in(position, position + 1):
+            if start == position and (category, name) in (("slot:state", "total"), ("slot:share", "share")):
+                return end
+        if token.key == "so" and not self._covered_by_phrase(position):
+            original = self.report.original[self.report.folded.origin[token.start]]
+            return position + 1 if original in "Ssốsố" else None
+        return None
+
+    def _whole_said(self, first: int, last: int) -> bool:
+        """Whether tokens [first, last) say the whole province ("toàn tỉnh", "mô hình một cấp")."""
+        return any(
+            category == _LEVEL and name == WHOLE for _, _, category, name in self._phrases_in(first, last)
+        )
+
+    def _bound_for_other_things(self, index: int, frame: KpiFrame) -> bool:
+        """Whether the bounded share at `index` ("trên 90%") is a threshold that a count of other things
+        said before it in its clause reached: "8 xã đạt trên 90% hồ sơ trực tuyến", "12 thủ tục có tỷ lệ
+        hồ sơ trực tuyến trên 90%"."""
+        noun = dict(frame.need).get("noun")
+        tokens = self.tokens
+        for position in range(self.report.clause_start(index), index):
+            if tokens[position].kind != "num" or not tokens[position].value_ok:
+                continue
+            after = position + 1
+            if self._unit_at(after) or self.counts_unknown(after):
+                return True
+            named = next(
+                (name for start, _, category, name in self._phrases_in(after, after + 1)
+                 if start == after and category == "slot:noun"),
+                None,
+            )  # fmt: skip
+            if named is not None and named != noun:
+                return True
+        return False
+
+    def _share_of_other_things(self, after: int) -> bool:
+        """Whether the words right after a percentage make it a share of something else: "100% số xã có hồ
+        sơ trực tuyến" is a share of communes; "97% số văn bản" stays one of documents."""
+        tokens = self.tokens
+        if after + 1 >= len(tokens) or tokens[after].key != "so" or self._covered_by_phrase(after):
+            return False
+        return bool(self._unit_at(after + 1)) or self.counts_unknown(after + 1)
+
+    def _counts_a_possessor(self, index: int, after: int) -> bool:
+        """Whether the count at `index` follows a preposition and no KPI noun follows it: it counts whose
+        or where the thing is ("hồ sơ của 17 sở, ngành", "tại 125 cơ quan"), not the thing."""
+        before = self.tokens[index - 1] if index else None
+        if before is None or before.kind != "word" or before.key not in self.vocabulary.before_possessor:
+            return False
+        if self._covered_by_phrase(index - 1):
+            return False  # "tại bộ phận một cửa 68.210": "cửa" folds like "của"
+        return not self._noun_at(after)
+
+    def _garbled_phrase_at(self, index: int) -> bool:
+        """Whether a phrase of two or more words starts at token `index` with its first word garbled by
+        OCR beyond fuzzy matching but its first letter and its other words intact ("467 ching thu so")."""
+        tokens = self.tokens
+        key = tokens[index].key
+        for phrase, _, _ in _phrase_index(self.vocabulary):
+            size = len(phrase)
+            if size < 2 or phrase[0][0] != key[0] or index + size > len(tokens):
+                continue
+            if all(
+                tokens[index + k].kind == "word" and words_match(phrase[k], tokens[index + k].key)
+                for k in range(1, size)
+            ):
+                return True
+        return False
 
     def _unit_at(self, index: int) -> int:
         """How many words of an `other_units` phrase start at token `index` (0: none)."""
@@ -791,6 +1190,8 @@ class FigureReader:
         quantity = read_quantity(self.tokens, index, self.vocabulary, english_locale=self.english_locale)
         end = quantity.end if quantity is not None else index + 1
         if self.counts_other_unit(end):
+            return True
+        if KPI_CODES[kpi].unit == "count" and index not in self._cells and self.counts_unknown(end):
             return True
         start, sentence_end = self.sentence(index)
         first, last = self._local_before(index, start), self._local_after(end, sentence_end)
@@ -918,6 +1319,12 @@ class FigureReader:
             return None
         if self.counts_other_unit(quantity.end):
             return None
+        if cell is None and not quantity.percent and self.counts_unknown(quantity.end):
+            return None
+        if cell is None and not quantity.percent and self._counts_a_possessor(index, quantity.end):
+            return None
+        if cell is None and quantity.percent and self._share_of_other_things(quantity.end):
+            return None
         if cell is not None:
             return self._read_cell(cell, quantity)
         start, end = self.sentence(index)
@@ -943,7 +1350,7 @@ class FigureReader:
         if quantity.percent:
             local["share"] = "share"
         context, context_kind = self._inherited(local_first, start)
-        if self._frames_context_as_not_ours(context):
+        if self._frames_context_as_not_ours(context, index):
             return None
         # "Tỷ lệ văn bản đi được gửi ... (có ký số) đạt 97,4%": the sentence opened with the share.
         share_said = share_said or (
@@ -959,9 +1366,18 @@ class FigureReader:
             return None
         if self._stock_of_a_flow(frame, local, inherited, start, end):
             return None
+        bounded_share = quantity.percent and quantity.qualifier in (Qualifier.OVER, Qualifier.UNDER)
+        if bounded_share and self._bound_for_other_things(index, frame):
+            return None
         # "cấp phát 42 sim ký cho lãnh đạo các xã": whom it was done for is not the figure's level.
         after = self._said(quantity.end, self._before_recipient(quantity.end, local_last), toward="start")
         level = next((said.level for said in (before, after, context) if said.level_said), None)
+        if after.level_said and after.level is None:
+            level = None  # "... đã tiếp nhận 387.604 hồ sơ trên toàn tỉnh": said of the number itself
+        elif level is not None and self._whole_said(start, index):
+            # One level and the whole province both said before it, an aside included ("Trung tâm Phục vụ
+            # hành chính công (mô hình một cấp) cùng 126 chi nhánh đã tiếp nhận ..."): unsure.
+            return None
         score = round(0.7 + 0.3 * local_needs / len(frame.need), 3)
         said = ", ".join(f"{slot}={value}" for slot, value in frame.need)
         reason = f"figure: {said} (local {local_needs}/{len(frame.need)}, {context_kind})"

@@ -232,14 +232,20 @@ class _Extractor:
             figure = by_number.get(hit.value_token)
             if figure is not None and reader.more_specific(figure, hit.rule.kpi):
                 continue  # the reader's reading of this number wins below
-            if not self._policy_ok(hit.rule.kpi, hit.value_token) or reader.contradicts(
-                hit.value_token, hit.rule.kpi
+            if (
+                not self._policy_ok(hit.rule.kpi, hit.value_token)
+                or reader.contradicts(hit.value_token, hit.rule.kpi)
+                or reader.said_after_rules_out(hit.value_token, hit.rule.kpi)
+                # A table's columns say plan or result themselves (settings.table_excluded_headers).
+                or (not hit.source.startswith("table") and reader.sentence_framed_as_plan(hit.value_token))
             ):
                 continue
             matches.append(self.rule_match(hit))
             taken_numbers.add(hit.value_token)
         taken_kpis = {(m.kpi, m.level) for m in matches}
-        for figure in figures:
+        # An exact figure wins over a rounded one of the same code ("Hơn 62% hồ sơ ..." in a headline,
+        # "chiếm 62,1%" in the body); otherwise the first in the body.
+        for figure in sorted(figures, key=lambda f: f.qualifier != Qualifier.EXACT):
             if not self._policy_ok(figure.kpi, figure.value_token):
                 continue
             key = (figure.kpi, figure.level.value if figure.level else None)
@@ -256,7 +262,12 @@ class _Extractor:
     def _policy_ok(self, kpi: str, value_token: int) -> bool:
         """Readings that depend on the figures around: inclusive totals, on-time printed apart."""
         reader = self.figure_reader
-        if reader.is_no_result(value_token, kpi):
+        if (
+            reader.is_no_result(value_token, kpi)
+            or reader.body_as_subject(value_token)
+            or reader.of_an_earlier_year(value_token)
+            or reader.label_counts_other(value_token, kpi)
+        ):
             return False
         if kpi == "dossier.received" and reader.is_inclusive_total(value_token):
             return False

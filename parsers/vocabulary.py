@@ -53,6 +53,14 @@ class Vocabulary:
     single_units: tuple[Phrase, ...]
     named_bodies: tuple[Phrase, ...]  # before a capitalised name: a ministry or central body
     other_units: tuple[Phrase, ...]  # words right after a number that say it counts something else
+    plans: tuple[Phrase, ...]  # opening a sentence: its figures are targets, clause by clause
+    results: tuple[Phrase, ...]  # in a clause of such a sentence: a result after all ("kết quả", "đã")
+    former_place: tuple[Phrase, ...]  # after a place name: the place before the 2025 merger ("cũ")
+    subject_bodies: tuple[Phrase, ...]  # capitalised, opening a clause: the figure is that body's
+    label_skip: frozenset[str]  # after "Số"/"Tỷ lệ", words before the counted thing ("lượng")
+    label_not: frozenset[str]  # after "Số"/"Tỷ lệ", words that make it no label of a count ("liệu", "này")
+    before_possessor: frozenset[str]  # before a count without its KPI noun: whose or where ("của", "tại")
+    after_count: frozenset[str]  # words that may follow a count without naming what it counts ("và", "được")
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
     parents: tuple[Phrase, ...]
     lookalikes: tuple[Phrase, ...]  # fold like vocabulary words but say nothing ("cập nhật" is not "cấp")
@@ -70,6 +78,10 @@ def _phrases(entry: Any, where: str) -> tuple[Phrase, ...]:
     if not isinstance(entry, list) or not all(isinstance(item, str) and item.strip() for item in entry):
         raise VocabularyError(f"{where}: give a list of phrases")
     return tuple(phrase for phrase in (fold_phrase(item) for item in entry) if phrase)
+
+
+def _words(entry: Any, where: str) -> frozenset[str]:
+    return frozenset(word for phrase in _phrases(entry or [], where) for word in phrase)
 
 
 def _pairs(
@@ -132,6 +144,14 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         single_units=_phrases(data.get("single_units") or [], "single_units"),
         named_bodies=_phrases(data.get("named_bodies") or [], "named_bodies"),
         other_units=_phrases(data.get("other_units") or [], "other_units"),
+        plans=_phrases(data.get("plans") or [], "plans"),
+        results=_phrases(data.get("results") or [], "results"),
+        former_place=_phrases(data.get("former_place") or [], "former_place"),
+        subject_bodies=_phrases(data.get("subject_bodies") or [], "subject_bodies"),
+        label_skip=_words(data.get("label_skip"), "label_skip"),
+        label_not=_words(data.get("label_not"), "label_not"),
+        before_possessor=_words(data.get("before_possessor"), "before_possessor"),
+        after_count=_words(data.get("after_count"), "after_count"),
         share_words=frozenset(
             word for phrase in _phrases(data.get("share_words") or [], "share_words") for word in phrase
         ),
