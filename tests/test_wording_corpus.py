@@ -1,6 +1,6 @@
 """The wording corpus (tests/data/wordings, texts nobody on the project wrote): the gates on its parts.
 
-train/ and dev/ were tuned on: they must give no wrong value and keep their recall. test/ is held out (never
+train/, dev/ and dev2/ were tuned on: they must give no wrong value and keep their recall. test/ is held out (never
 tuned on, scored once per release by whoever merges): its gate is a ratchet at the last measured figures,
 which are still short of issue 10's bar (recall >= 0.90 with 0 wrong), so that no change makes them worse
 unnoticed. The corpus path can be moved with BAOCAO_WORDINGS; a missing part is skipped. The scorer itself is
@@ -22,10 +22,12 @@ TRAIN = CORPUS / "train"
 # Measured when the figure reader was last tuned (pipeline.wording_eval.score_corpus):
 # train 163 items, 522 figures: recall 0.875, 0 wrong; dev 154 items, 348 figures: recall 0.830, 0 wrong;
 # test (held out) 116 items, 412 figures: recall 0.752, 17 wrong. After the reader's "unsure" checks (branch
-# reader, issue 10 third round): train 458/522 (0.877), dev 290/348 (0.833), both 0 wrong; test not measured.
-TUNED_PARTS = {"train": 0.87, "dev": 0.83}
-HELD_OUT_RECALL_FLOOR = 0.75
-HELD_OUT_WRONG_CEILING = 17
+# reader, issue 10 third round): train 458/522 (0.877), dev 290/348 (0.833), dev2 (written after the second
+# round, first seen at 235/343 = 0.685 with 19 wrong, then tuned on) 277/343 (0.808), all 0 wrong; test
+# (held out, scored by the merger) 318/412 = 0.772 with 15 wrong.
+TUNED_PARTS = {"train": 0.87, "dev": 0.83, "dev2": 0.80}
+HELD_OUT_RECALL_FLOOR = 0.77
+HELD_OUT_WRONG_CEILING = 15
 
 
 @pytest.mark.parametrize(("part", "recall_floor"), TUNED_PARTS.items())
