@@ -51,6 +51,11 @@ _MOTTO_RE = re.compile(r"cong hoa xa hoi|doc lap\W+t[a-z]{1,2} do")
 _OFFICIAL_PARENT_RE = re.compile(
     r"^\W*(?:UBND|ỦY BAN NHÂN DÂN|UY BAN NHAN DAN)\s+(?:TỈNH|TINH|THÀNH PHỐ|THANH PHO|TP)\b"
 )
+# A national body heading the header ("BỘ KHOA HỌC VÀ CÔNG NGHỆ", "VĂN PHÒNG CHÍNH PHỦ"): its "Hà Nội, ngày …"
+# is where the ministry sits, not a province the text reports on.
+_NATIONAL_BODY_RE = re.compile(
+    r"^\W*(?:BỘ|BO|CỤC|CUC|CHÍNH PHỦ|CHINH PHU|VĂN PHÒNG CHÍNH PHỦ|VAN PHONG CHINH PHU)\s"
+)
 _MIN_ISSUER_SCORE = 88.0
 # What may precede the issuing body on its header line: the parent body ("UBND TỈNH TRÀ VINH") or specks.
 _ISSUER_PREFIX_RE = re.compile(
@@ -154,7 +159,7 @@ def _province(header_lines: list[str], place: str | None) -> str | None:
             province = find_province(match["rest"], anchor="start")
             if province is not None:
                 return province
-    if place is not None:
+    if place is not None and not any(_NATIONAL_BODY_RE.match(line) for line in header_lines[:3]):
         return find_province(place, anchor="end") or find_province(place)
     return None
 

@@ -532,3 +532,31 @@ def test_wording_corpus_metadata(truth_path: Path) -> None:
     # A signer's name is returned as printed; eng-OCR text has lost its diacritics.
     assert fold_str(found.pop("signer") or "") == fold_str(truth.pop("signer") or "")
     assert found == {key: truth[key] for key in found}
+
+
+def test_a_ministry_letter_has_no_province_of_its_own() -> None:
+    # "Hà Nội, ngày …" under a ministry's header is where the ministry sits: the letter quotes every
+    # province and reports on none.
+    page = (
+        "BỘ NỘI VỤ                          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "                                   Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 812/BNV-CCHC                   Hà Nội, ngày 3 tháng 4 năm 2026\n"
+        "V/v kết quả cải cách hành chính quý I/2026\n"
+        "Kính gửi: Ủy ban nhân dân các tỉnh, thành phố.\n"
+        "Quý I, các địa phương tiếp nhận 5.100.234 hồ sơ.\n"
+    )
+    metadata = parse_metadata([page])
+    assert metadata.province is None
+    assert metadata.issuer == "Bộ Nội vụ"
+    assert metadata.issue_date == dt.date(2026, 4, 3)
+
+
+def test_a_province_department_keeps_its_province_from_the_place_line() -> None:
+    page = (
+        "SỞ KHOA HỌC VÀ CÔNG NGHỆ            CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Số: 41/BC-SKHCN                    Cà Mau, ngày 9 tháng 10 năm 2026\n"
+        "BÁO CÁO\nKết quả chuyển đổi số quý III năm 2026\n"
+    )
+    metadata = parse_metadata([page])
+    assert metadata.province == "Cà Mau"
+    assert metadata.issuer == "Sở Khoa học và Công nghệ"
