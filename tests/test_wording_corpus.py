@@ -1,10 +1,10 @@
 """The wording corpus (tests/data/wordings, texts nobody on the project wrote): the gates on its parts.
 
-train/, dev/ and dev2/ were tuned on: they must give no wrong value and keep their recall. test/ is held
-out (never tuned on, scored once per release by whoever merges): its gate is a ratchet at the last measured figures,
-which are still short of issue 10's bar (recall >= 0.90 with 0 wrong), so that no change makes them worse
-unnoticed. The corpus path can be moved with BAOCAO_WORDINGS; a missing part is skipped. The scorer itself is
-checked on a corpus written here.
+train/, dev/ and dev2/ were tuned on: they must give no wrong value and keep their recall. test/ is
+held out (never tuned on, scored once per release by whoever merges): its gate is a ratchet at the last
+measured figures, which are still short of issue 10's bar (recall >= 0.90 with 0 wrong), so that no change
+makes them worse unnoticed. The corpus path can be moved with BAOCAO_WORDINGS; a missing part is skipped.
+The scorer itself is checked on a corpus written here.
 """
 
 from __future__ import annotations
