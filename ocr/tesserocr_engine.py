@@ -2,10 +2,12 @@
 
 One Tesseract API per process and language, initialised once (the model is loaded once per worker, not
 once per page), and the page handed over as raw pixels: no process start, no image file written and
-decoded again per page. The PyPI wheel carries its own libtesseract (5.5), so it needs no compiler; it
-reads the language data of the system's Tesseract (`tesseract-ocr-vie`), found through TESSDATA_PREFIX
-or where `tesseract --list-langs` says it is. Measured on the sample pages: ~1.4x less CPU per page
-than the command line (tests/bench/throughput.md).
+decoded again per page. The PyPI wheel carries its own libtesseract, so it needs no compiler; it reads
+the language data of the system's Tesseract (`tesseract-ocr-vie`), found through TESSDATA_PREFIX or
+where `tesseract --list-langs` says it is. The version is pinned (pyproject.toml) to the wheel whose
+libtesseract (5.3.4) reads every sample page exactly as Debian's 5.3 command line does: the same text,
+boxes and confidences, so the eval baseline and the confidence calibration hold as they are. Measured
+on the sample pages: ~1.4x less CPU per page than the command line (tests/bench/throughput.md).
 
 The page is cropped to its inked rows and the words are assembled into text exactly as the command-line
 engine does (`ocr/tesseract.py`), so both engines differ only in what Tesseract itself reads.
