@@ -35,15 +35,18 @@ __all__ = ["TesserocrEngine", "tessdata_path"]
 _INSTALL_HINT = "install it: `pip install tesserocr` (or choose `--engine tesseract`)"
 _LANGS_PATH = re.compile(r'"([^"]+)"')
 _WORD_LEVEL = 5
+# Tesseract's page segmentation modes: the command line's default, and one block of lines (`--psm 6`).
+_AUTOMATIC = 3
+_UNIFORM_BLOCK = 6
 
 
 class TesserocrEngine:
-    """Tesseract in-process; one API per language per process (not shared between threads)."""
+    """Tesseract in-process; one API per language per process, used by one thread at a time."""
 
     name = "tesserocr"
 
     def __init__(self) -> None:
-        self._apis: dict[tuple[str, int], Any] = {}
+        self._apis: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def version(self, lang: str) -> str:
@@ -64,7 +67,8 @@ class TesserocrEngine:
             raise OcrFailedError(f"expected an 8-bit grey image, got {image.dtype} of shape {image.shape}")
         image, top = ink_rows_only(image, dpi)
         with self._lock:
-            api = self._api(lang, psm=6 if uniform_block else 3)
+            api = self._api(lang)
+            api.SetPageSegMode(_UNIFORM_BLOCK if uniform_block else _AUTOMATIC)
             height, width = image.shape
             pixels = image.tobytes()  # kept alive until the recognition is done
             api.SetImageBytes(pixels, width, height, 1, width)
@@ -79,18 +83,18 @@ class TesserocrEngine:
             del pixels
         return page_from_data(data, top)
 
-    def _api(self, lang: str, psm: int) -> Any:
-        api = self._apis.get((lang, psm))
+    def _api(self, lang: str) -> Any:
+        api = self._apis.get(lang)
         if api is None:
             tesserocr = _tesserocr()
             try:
-                api = tesserocr.PyTessBaseAPI(path=tessdata_path(), lang=lang, psm=psm)
+                api = tesserocr.PyTessBaseAPI(path=tessdata_path(), lang=lang)
             except RuntimeError as error:
                 raise MissingDependencyError(
                     f"tesseract language pack '{lang}' cannot be loaded ({error}); "
                     "install it: `apt-get install tesseract-ocr tesseract-ocr-vie`"
                 ) from error
-            self._apis[(lang, psm)] = api
+            self._apis[lang] = api
         return api
 
 
