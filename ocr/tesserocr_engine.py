@@ -41,13 +41,13 @@ _UNIFORM_BLOCK = 6
 
 
 class TesserocrEngine:
-    """Tesseract in-process; one API per language per process, used by one thread at a time."""
+    """Tesseract in-process; one API per language and thread (a Dask worker may run pages in threads:
+    tesserocr lets go of the GIL while Tesseract reads, so they read in parallel)."""
 
     name = "tesserocr"
 
     def __init__(self) -> None:
-        self._apis: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._local = threading.local()
 
     def version(self, lang: str) -> str:
         check_tesseract(lang)  # the language data this engine reads is the system Tesseract's
@@ -66,25 +66,25 @@ class TesserocrEngine:
         if image.ndim != 2 or image.dtype.name != "uint8":
             raise OcrFailedError(f"expected an 8-bit grey image, got {image.dtype} of shape {image.shape}")
         image, top = ink_rows_only(image, dpi)
-        with self._lock:
-            api = self._api(lang)
-            api.SetPageSegMode(_UNIFORM_BLOCK if uniform_block else _AUTOMATIC)
-            height, width = image.shape
-            pixels = image.tobytes()  # kept alive until the recognition is done
-            api.SetImageBytes(pixels, width, height, 1, width)
-            if dpi:
-                api.SetSourceResolution(int(dpi))
-            started = time.perf_counter()
-            if not api.Recognize(timeout=int(timeout * 1000)):
-                if time.perf_counter() - started >= timeout * 0.99:
-                    raise OcrTimeoutError(f"tesseract took more than {timeout:g}s on this page")
-                raise OcrFailedError("tesseract failed to recognise the page")
-            data = _words(api)
-            del pixels
+        api = self._api(lang)
+        api.SetPageSegMode(_UNIFORM_BLOCK if uniform_block else _AUTOMATIC)
+        height, width = image.shape
+        pixels = image.tobytes()  # kept alive until the recognition is done
+        api.SetImageBytes(pixels, width, height, 1, width)
+        if dpi:
+            api.SetSourceResolution(int(dpi))
+        started = time.perf_counter()
+        if not api.Recognize(timeout=int(timeout * 1000)):
+            if time.perf_counter() - started >= timeout * 0.99:
+                raise OcrTimeoutError(f"tesseract took more than {timeout:g}s on this page")
+            raise OcrFailedError("tesseract failed to recognise the page")
+        data = _words(api)
+        del pixels
         return page_from_data(data, top)
 
     def _api(self, lang: str) -> Any:
-        api = self._apis.get(lang)
+        apis: dict[str, Any] = self._local.__dict__.setdefault("apis", {})
+        api = apis.get(lang)
         if api is None:
             tesserocr = _tesserocr()
             try:
@@ -94,7 +94,7 @@ class TesserocrEngine:
                     f"tesseract language pack '{lang}' cannot be loaded ({error}); "
                     "install it: `apt-get install tesseract-ocr tesseract-ocr-vie`"
                 ) from error
-            self._apis[lang] = api
+            apis[lang] = api
         return api
 
 
@@ -115,8 +115,7 @@ def _words(api: Any) -> dict[str, list]:
             paragraph, line = paragraph + 1, 0
         if iterator.IsAtBeginningOf(RIL.TEXTLINE):
             line += 1
-        text = iterator.GetUTF8Text(RIL.WORD)
-        box = iterator.BoundingBox(RIL.WORD)
+        text, box = _word_text(iterator, RIL.WORD), iterator.BoundingBox(RIL.WORD)
         if text is not None and box is not None:
             left, top, right, bottom = box
             for key, value in (
@@ -135,6 +134,13 @@ def _words(api: Any) -> dict[str, list]:
                 data[key].append(value)
         if not iterator.Next(RIL.WORD):
             return data
+
+
+def _word_text(iterator: Any, level: int) -> str | None:
+    try:
+        return iterator.GetUTF8Text(level)
+    except RuntimeError:  # tesserocr's "No text returned": an empty page or an image block
+        return None
 
 
 def _tesserocr() -> Any:

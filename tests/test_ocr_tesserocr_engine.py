@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr.engine import OcrPage
 from ocr.tesseract import TesseractCliEngine
 from ocr.tesserocr_engine import TesserocrEngine, tessdata_path
+from schemas.errors import OcrTimeoutError
 
 REPO = Path(__file__).resolve().parents[1]
 _FONT_FILE = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
@@ -79,3 +81,14 @@ def test_reads_a_real_scan_page_as_the_command_line_does() -> None:
     boxes = [(w.text, w.left, w.top, w.width, w.height, w.line) for w in in_process.words]
     assert boxes == [(w.text, w.left, w.top, w.width, w.height, w.line) for w in cli.words]
     assert in_process.confidence == pytest.approx(cli.confidence, abs=0.01)
+
+
+def test_a_blank_page_reads_as_no_words() -> None:
+    page = TesserocrEngine().read(np.full((1500, 1000), 255, np.uint8), lang="vie", timeout=30, dpi=300)
+    assert page == OcrPage(text="")
+
+
+def test_a_page_over_its_time_is_a_timeout() -> None:
+    lines = ["Sở Thông tin và Truyền thông tỉnh Trà Vinh báo cáo kết quả thực hiện nhiệm vụ"] * 40
+    with pytest.raises(OcrTimeoutError, match=r"more than 0\.001s"):
+        TesserocrEngine().read(_page(lines, font_px=40), lang="vie", timeout=0.001, dpi=300)
