@@ -1,4 +1,5 @@
-"""The only module that talks to Tesseract (through pytesseract).
+"""The Tesseract command line (through pytesseract), and what every Tesseract engine shares: the crop to
+inked rows and the page text rebuilt from the words (ocr/tesserocr_engine.py uses both).
 
 One Tesseract run per page: `image_to_data` gives words, boxes and confidences as TSV, and the page
 text is rebuilt from its block/paragraph/line numbers, so there is no second `image_to_string` run.
@@ -19,7 +20,6 @@ import tempfile
 import unicodedata
 
 import numpy as np
-import pytesseract
 from PIL import Image
 
 from ocr.engine import OcrPage, OcrWord
@@ -90,6 +90,7 @@ def ocr_image(
     pil_image = _to_pil(image)
     options = ([f"--dpi {int(dpi)}"] if dpi else []) + ([f"--psm {int(psm)}"] if psm is not None else [])
     config = " ".join(options)
+    import pytesseract  # here: it imports pandas (~0.5 s), which a worker reading in-process never needs
     # Tesseract's OpenMP threads fight the pipeline's worker processes for the same cores; pytesseract
     # passes os.environ to the child, so this is how the limit reaches it.
     os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -142,6 +143,8 @@ def detect_orientation(image: np.ndarray | Image.Image, timeout: float = 60) -> 
     """Tesseract OSD (`--psm 0`): the clockwise rotation (0/90/180/270) that makes the page upright,
     and Tesseract's confidence in it (below ~2 is a guess). Costs about one OCR run of a sparse page,
     so callers use it only when cheaper signals say the page may be turned."""
+    import pytesseract
+
     os.environ["OMP_THREAD_LIMIT"] = "1"
     try:
         report = pytesseract.image_to_osd(_to_pil(image), config="--psm 0", timeout=timeout)
@@ -163,6 +166,8 @@ def detect_orientation(image: np.ndarray | Image.Image, timeout: float = 60) -> 
 
 def check_tesseract(lang: str) -> str:
     """Tesseract's version, after checking every '+'-joined language in `lang` is installed."""
+    import pytesseract
+
     try:
         version = str(pytesseract.get_tesseract_version())
         installed = set(pytesseract.get_languages(config=""))
