@@ -51,6 +51,7 @@ class TesserocrEngine:
 
     def version(self, lang: str) -> str:
         check_tesseract(lang)  # the language data this engine reads is the system Tesseract's
+        tessdata_path()  # found once here, before a run forks its workers, rather than once per worker
         tesserocr = _tesserocr()
         return str(tesserocr.tesseract_version()).splitlines()[0].strip()
 
