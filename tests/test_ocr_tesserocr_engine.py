@@ -92,3 +92,25 @@ def test_a_page_over_its_time_is_a_timeout() -> None:
     lines = ["Sở Thông tin và Truyền thông tỉnh Trà Vinh báo cáo kết quả thực hiện nhiệm vụ"] * 40
     with pytest.raises(OcrTimeoutError, match=r"more than 0\.001s"):
         TesserocrEngine().read(_page(lines, font_px=40), lang="vie", timeout=0.001, dpi=300)
+
+
+@pytest.mark.slow
+def test_a_page_read_without_a_resolution_after_one_with_reads_as_the_command_line() -> None:
+    """The API is reused from page to page: a reduced page (no resolution passed, Tesseract estimates
+    it) read after a 300-DPI one must not inherit the 300."""
+    import cv2
+
+    from ocr.render import render_page
+    from pipeline.process import clean_for_ocr
+
+    sample = REPO / "samples" / "report-2022-year-soctrang.pdf"
+    if not sample.exists():
+        pytest.skip("sample report-2022-year-soctrang not generated")
+    gray = clean_for_ocr(render_page(sample, 1, dpi=300)).image
+    reduced = cv2.resize(gray, None, fx=0.66, fy=0.66, interpolation=cv2.INTER_AREA)
+    engine = TesserocrEngine()
+    engine.read(gray, lang="vie", timeout=120, dpi=300)
+    in_process = engine.read(reduced, lang="vie", timeout=120)
+    cli = TesseractCliEngine().read(reduced, lang="vie", timeout=120)
+    assert len(cli.words) > 200
+    assert in_process.text == cli.text
