@@ -91,6 +91,7 @@ def ocr_image(
     options = ([f"--dpi {int(dpi)}"] if dpi else []) + ([f"--psm {int(psm)}"] if psm is not None else [])
     config = " ".join(options)
     import pytesseract  # here: it imports pandas (~0.5 s), which a worker reading in-process never needs
+
     # Tesseract's OpenMP threads fight the pipeline's worker processes for the same cores; pytesseract
     # passes os.environ to the child, so this is how the limit reaches it.
     os.environ["OMP_THREAD_LIMIT"] = "1"
