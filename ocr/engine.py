@@ -7,12 +7,11 @@ the coordinates of the image it was given; scaling the page for speed and back i
 job, so every engine gets the same pixels and the callers always get page coordinates.
 
 Engines:
-- `tesseract` (default): the Tesseract command line through pytesseract, one process per page
+- `tesserocr` (default): Tesseract in the worker process through the tesserocr binding, the model loaded
+  once per worker (`ocr/tesserocr_engine.py`: `TesserocrEngine`).
+- `tesseract`: the Tesseract command line through pytesseract, one process per page
   (`ocr/tesseract.py`: `TesseractCliEngine`).
 - `null` (`NullEngine`, here): reads nothing, instantly; for pipeline tests that are not about OCR.
-
-An in-process binding (tesserocr) was measured by issue 11 to save ~3% (a CLI start costs ~0.17 s of a
-3.4 s page) and needs a compiler and libtesseract-dev at install time: not added.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The only module that talks to Tesseract (through pytesseract).
+"""The Tesseract command line (through pytesseract), and what every Tesseract engine shares: the crop to
+inked rows and the page text rebuilt from the words (ocr/tesserocr_engine.py uses both).
 
 One Tesseract run per page: `image_to_data` gives words, boxes and confidences as TSV, and the page
 text is rebuilt from its block/paragraph/line numbers, so there is no second `image_to_string` run.
@@ -19,13 +20,21 @@ import tempfile
 import unicodedata
 
 import numpy as np
-import pytesseract
 from PIL import Image
 
 from ocr.engine import OcrPage, OcrWord
 from schemas.errors import MissingDependencyError, OcrFailedError, OcrTimeoutError
 
-__all__ = ["OcrPage", "OcrWord", "TesseractCliEngine", "check_tesseract", "detect_orientation", "ocr_image"]
+__all__ = [
+    "OcrPage",
+    "OcrWord",
+    "TesseractCliEngine",
+    "check_tesseract",
+    "detect_orientation",
+    "ink_rows_only",
+    "ocr_image",
+    "page_from_data",
+]
 
 _INSTALL_HINT = "install it: `apt-get install tesseract-ocr tesseract-ocr-vie`"
 # Tesseract's TSV levels: 1 page, 2 block, 3 paragraph, 4 line, 5 word.
@@ -77,13 +86,12 @@ def ocr_image(
     """
     top = 0
     if isinstance(image, np.ndarray) and image.ndim == 2 and image.dtype == np.uint8:
-        rows = _ink_rows(image, margin=round(_MARGIN_INCHES * (dpi or _MARGIN_DPI)))
-        if rows is not None:
-            top, bottom = rows
-            image = image[top:bottom]  # whole rows: still C-contiguous, no copy
+        image, top = ink_rows_only(image, dpi)
     pil_image = _to_pil(image)
     options = ([f"--dpi {int(dpi)}"] if dpi else []) + ([f"--psm {int(psm)}"] if psm is not None else [])
     config = " ".join(options)
+    import pytesseract  # here: it imports pandas (~0.5 s), which a worker reading in-process never needs
+
     # Tesseract's OpenMP threads fight the pipeline's worker processes for the same cores; pytesseract
     # passes os.environ to the child, so this is how the limit reaches it.
     os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -110,7 +118,17 @@ def ocr_image(
         if "timeout" in str(error).lower():
             raise OcrTimeoutError(f"tesseract took more than {timeout:g}s on this page") from error
         raise OcrFailedError(f"tesseract failed: {error}") from error
-    return _page_from_data(data, top)
+    return page_from_data(data, top)
+
+
+def ink_rows_only(gray: np.ndarray, dpi: int | None) -> tuple[np.ndarray, int]:
+    """`gray` without its blank top and bottom rows (see the module docstring; every engine gets the same
+    crop), and the number of rows cut from the top, to add back to word boxes."""
+    rows = _ink_rows(gray, margin=round(_MARGIN_INCHES * (dpi or _MARGIN_DPI)))
+    if rows is None:
+        return gray, 0
+    top, bottom = rows
+    return gray[top:bottom], top  # whole rows: still C-contiguous, no copy
 
 
 def _ink_rows(gray: np.ndarray, margin: int) -> tuple[int, int] | None:
@@ -126,6 +144,8 @@ def detect_orientation(image: np.ndarray | Image.Image, timeout: float = 60) -> 
     """Tesseract OSD (`--psm 0`): the clockwise rotation (0/90/180/270) that makes the page upright,
     and Tesseract's confidence in it (below ~2 is a guess). Costs about one OCR run of a sparse page,
     so callers use it only when cheaper signals say the page may be turned."""
+    import pytesseract
+
     os.environ["OMP_THREAD_LIMIT"] = "1"
     try:
         report = pytesseract.image_to_osd(_to_pil(image), config="--psm 0", timeout=timeout)
@@ -147,6 +167,8 @@ def detect_orientation(image: np.ndarray | Image.Image, timeout: float = 60) -> 
 
 def check_tesseract(lang: str) -> str:
     """Tesseract's version, after checking every '+'-joined language in `lang` is installed."""
+    import pytesseract
+
     try:
         version = str(pytesseract.get_tesseract_version())
         installed = set(pytesseract.get_languages(config=""))
@@ -175,9 +197,11 @@ def _to_pil(image: np.ndarray | Image.Image) -> Image.Image:
     raise OcrFailedError(f"unsupported image array shape {array.shape}")
 
 
-def _page_from_data(data: dict[str, list], top: int = 0) -> OcrPage:
-    """Rebuild the page text: words joined by spaces, a newline per line, a blank line between
-    paragraphs and blocks (parsers use the blank line as a paragraph boundary)."""
+def page_from_data(data: dict[str, list], top: int = 0) -> OcrPage:
+    """The page of a Tesseract TSV reading (pytesseract's DICT: level, text, conf, block_num, par_num,
+    line_num, left, top, width, height per row), word tops moved down by `top`. The page text: words
+    joined by spaces, a newline per line, a blank line between paragraphs and blocks (parsers use the
+    blank line as a paragraph boundary)."""
     words: list[OcrWord] = []
     text_parts: list[str] = []
     current_line: tuple[int, int, int] | None = None

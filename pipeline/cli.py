@@ -51,6 +51,7 @@ def _add_output_options(parser: argparse.ArgumentParser, default: object) -> Non
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pipeline.engines import DEFAULT_ENGINE, ENGINE_NAMES
     from pipeline.settings import default_jobs
 
     # argparse's own usage errors exit with 2, ExitCode.BAD_ARGS.
@@ -80,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: all cores, %(default)s here)",
     )
     run.add_argument("--lang", default="vie", help="Tesseract language (default: %(default)s)")
+    run.add_argument(
+        "--engine",
+        choices=ENGINE_NAMES,
+        default=DEFAULT_ENGINE,
+        help="OCR engine: tesserocr reads in-process (faster), tesseract runs the command line per page "
+        "(default: %(default)s)",
+    )
     run.add_argument("--dpi", type=_dpi, default=300, help="PDF rendering resolution (default: %(default)s)")
     run.add_argument(
         "--ocr-letter-height",
@@ -189,6 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also score the wording corpus in DIR (its train/ and test/ parts, apart)",
     )
     ev.add_argument("--jobs", type=_positive_int, default=default_jobs())
+    ev.add_argument(
+        "--engine",
+        choices=ENGINE_NAMES,
+        default=DEFAULT_ENGINE,
+        help="OCR engine: tesserocr reads in-process (faster), tesseract runs the command line per page "
+        "(default: %(default)s)",
+    )
     return parser
 
 
@@ -215,6 +230,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         connect_timeout=args.connect_timeout,
         ocr_letter_height=args.ocr_letter_height,
+        engine=args.engine,
     )
     summary = run_batch(args.inputs, args.out, settings, corrections=args.corrections)
     print(format_summary(summary, stage_times=args.verbose))

@@ -6,20 +6,27 @@ import functools
 
 from ocr.engine import NullEngine, OcrEngine
 
-__all__ = ["ENGINE_NAMES", "ocr_engine"]
+__all__ = ["DEFAULT_ENGINE", "ENGINE_NAMES", "ocr_engine"]
 
-ENGINE_NAMES = ("tesseract", "null")
+ENGINE_NAMES = ("tesseract", "tesserocr", "null")
+# In-process: the same words, boxes and confidences as the command line on every sample page at ~1.4x
+# less CPU per page (tests/bench/throughput.md); `tesseract` stays for a machine without the wheel.
+DEFAULT_ENGINE = "tesserocr"
 
 
 @functools.cache
 def ocr_engine(name: str) -> OcrEngine:
-    """The engine called `name` (one of ENGINE_NAMES), one object per process and name (an
-    in-process engine would hold its model); ValueError for any other name."""
+    """The engine called `name` (one of ENGINE_NAMES), one object per process and name (the in-process
+    engine holds its model); ValueError for any other name."""
+    # Imported here: a run that needs no OCR (only .txt inputs) loads no Tesseract binding.
     if name == "tesseract":
-        # Imported here: a run that needs no OCR (only .txt inputs) does not load pytesseract.
         from ocr.tesseract import TesseractCliEngine
 
         return TesseractCliEngine()
+    if name == "tesserocr":
+        from ocr.tesserocr_engine import TesserocrEngine
+
+        return TesserocrEngine()
     if name == "null":
         return NullEngine()
     raise ValueError(f"unknown OCR engine {name!r}; expected one of: {', '.join(ENGINE_NAMES)}")

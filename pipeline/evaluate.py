@@ -61,7 +61,7 @@ def run_eval_command(args: Any) -> int:
     out_dir: Path = args.out
     dataset_dir = out_dir / "dataset"
     _fresh_dataset_dir(dataset_dir)
-    summary = run_batch(inputs, dataset_dir, RunSettings(force=True, jobs=args.jobs))
+    summary = run_batch(inputs, dataset_dir, RunSettings(force=True, jobs=args.jobs, engine=args.engine))
     log.info("pipeline run:\n%s", format_summary(summary))
 
     report = evaluate_output(dataset_dir, truths)

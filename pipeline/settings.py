@@ -6,6 +6,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from pipeline.engines import DEFAULT_ENGINE
 from schemas.errors import SettingsError
 
 RestoreMode = Literal["auto", "always", "never"]
@@ -47,7 +48,7 @@ class RunSettings:
     force: bool = False
     scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:PORT) instead of local processes
     connect_timeout: float = 10.0  # seconds to reach the scheduler before giving up
-    engine: str = "tesseract"  # OCR engine: pipeline/engines.py ENGINE_NAMES; "null" reads nothing (tests)
+    engine: str = DEFAULT_ENGINE  # OCR engine: pipeline/engines.py ENGINE_NAMES; "null" reads nothing (tests)
     # Decode a scanned PDF page's own JPEG instead of rendering it (ocr/render.py says why it is off).
     native_scans: bool = False
     # Median letter height (px) text pages are reduced to before OCR; 0 reads every page at its own size.

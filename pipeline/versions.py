@@ -33,6 +33,15 @@ def _tesseract() -> str:
     return f"{version} (languages: {languages})"
 
 
+def _in_process_tesseract() -> str:
+    """The libtesseract of the default `tesserocr` engine (its own build, not the system's)."""
+    try:
+        import tesserocr
+    except ImportError:
+        return "not installed (runs need `--engine tesseract`)"
+    return f"{tesserocr.tesseract_version().splitlines()[0].strip()} (tesserocr {tesserocr.__version__})"
+
+
 def _taxonomy_version() -> str:
     try:
         first = _TAXONOMY.read_text(encoding="utf-8").splitlines()[0]
@@ -49,6 +58,7 @@ def version_lines() -> list[str]:
     return [
         f"baocao {pipeline_version()} (output schema {SCHEMA_VERSION}, KPI taxonomy {_taxonomy_version()})",
         f"tesseract {_tesseract()}",
+        f"in-process engine: {_in_process_tesseract()}",
         f"restoration language model {DEFAULT_LM_PATH.name} sha256:{_short_sha256(DEFAULT_LM_PATH)}",
         f"restoration OCR channel model {DEFAULT_CHANNEL_PATH.name} "
         f"sha256:{_short_sha256(DEFAULT_CHANNEL_PATH)}",

@@ -175,6 +175,7 @@ def test_version_names_tesseract_and_the_models() -> None:
     lines = done.stdout.splitlines()
     assert lines[0].startswith("baocao ") and "output schema 1.1" in lines[0]
     assert lines[1].startswith("tesseract 5.") and "vie" in lines[1]
+    assert lines[2] == "in-process engine: tesseract 5.3.4 (tesserocr 2.8.0)"  # the pinned wheel
     assert any(line.startswith("restoration language model syllable_lm.npz sha256:") for line in lines)
     assert any(line.startswith("confidence calibration ") for line in lines)
 

@@ -146,8 +146,11 @@ def test_ocr_scale_only_ever_reduces_and_not_past_its_floor() -> None:
 
 def test_engines_are_picked_by_name() -> None:
     from pipeline.engines import ocr_engine
+    from pipeline.settings import RunSettings
 
     assert ocr_engine("tesseract").name == "tesseract"
+    assert ocr_engine("tesserocr").name == "tesserocr"
+    assert RunSettings().engine == "tesserocr"  # the default: in-process
     null = ocr_engine("null")
     assert isinstance(null, NullEngine)
     assert null.read(_small_table_image(), lang="vie", timeout=1) == OcrPage(text="")

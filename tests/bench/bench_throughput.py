@@ -6,7 +6,9 @@ Not a test: it prints figures. Everything is measured in one run on this machine
    are --pages pages) are read by
    - raw: `pdftoppm -r DPI -gray -f N -l N | tesseract - - -l vie` per page (`tesseract FILE -` for a
      TIFF), N processes at a time, OMP_THREAD_LIMIT=1 (the command a user would otherwise run);
-   - baocao: `baocao run --jobs N --force` as a separate process (start-up and export included);
+   - baocao: `baocao run --jobs N --force --engine E` as a separate process (start-up and export
+     included), one reader per engine in --engines (default: the in-process tesserocr and the
+     command-line tesseract);
    - ocrmypdf (when on PATH): `ocrmypdf --output-type pdf --sidecar -l vie --jobs N` per file;
    alternating for --rounds rounds, the order rotated every round (a shared machine drifts by 10-20%
    from minute to minute); each round gives a ratio of pages/s to raw, the median is the figure.
@@ -17,12 +19,13 @@ Not a test: it prints figures. Everything is measured in one run on this machine
 4. the stage shares of an in-process run over all pages, and 1,000 `.txt` documents end to end.
 
     .venv/bin/python tests/bench/bench_throughput.py [--pages 8] [--jobs N] [--rounds 5] [--txt-docs 1000]
-        [--kinds clean,mild,heavy] [--no-ocrmypdf]
+        [--kinds clean,mild,heavy] [--no-ocrmypdf] [--engines tesserocr,tesseract]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
 import shutil
@@ -143,7 +146,13 @@ def ocrmypdf_run(inputs: list[BenchInput], work: Path, jobs: int, lang: str) -> 
 
 
 def baocao_run(
-    inputs: list[BenchInput], out: Path, jobs: int, lang: str, dpi: int, letter_height: float = 0.0
+    inputs: list[BenchInput],
+    out: Path,
+    jobs: int,
+    lang: str,
+    dpi: int,
+    letter_height: float = 0.0,
+    engine: str = "tesserocr",
 ) -> tuple[list[str], list[str]]:
     """(raw texts, final texts) of the pages in input order, from a `baocao run` process."""
     subprocess.run(
@@ -162,6 +171,8 @@ def baocao_run(
             str(dpi),
             "--ocr-letter-height",
             str(letter_height),
+            "--engine",
+            engine,
             "--force",
         ],
         check=False,
@@ -214,10 +225,11 @@ def bench_kind(kind: str, args: argparse.Namespace, work: Path, readers: list[st
         for reader in order:
             if reader == "raw":
                 task: Callable[[], object] = partial(raw_tesseract, inputs, args.jobs, args.lang, args.dpi)
-            elif reader == "baocao":
-                out = work / f"out-{kind}-{round_number}"
+            elif reader.startswith("baocao"):
+                out = work / f"out-{kind}-{reader}-{round_number}"
+                engine = reader.partition(":")[2]
                 task = partial(
-                    baocao_run, inputs, out, args.jobs, args.lang, args.dpi, args.ocr_letter_height
+                    baocao_run, inputs, out, args.jobs, args.lang, args.dpi, args.ocr_letter_height, engine
                 )
             else:
                 task = partial(ocrmypdf_run, inputs, folder, args.jobs, args.lang)
@@ -225,7 +237,7 @@ def bench_kind(kind: str, args: argparse.Namespace, work: Path, readers: list[st
             runs[reader].wall.append(wall)
             runs[reader].cpu.append(cpu)
             if runs[reader].errors is None:
-                if reader == "baocao":
+                if reader.startswith("baocao"):
                     raw_texts, final_texts = texts  # type: ignore[misc]
                     runs[reader].errors = _errors(raw_texts, inputs)
                     runs[reader].final_errors = _errors(final_texts, inputs)
@@ -304,13 +316,18 @@ def main() -> None:
     ap.add_argument("--txt-docs", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=5, help="alternating rounds per kind (median ratio)")
     ap.add_argument("--no-ocrmypdf", action="store_true", help="leave OCRmyPDF out even when installed")
+    ap.add_argument("--engines", default="tesserocr,tesseract", help="baocao engines, one reader each")
     args = ap.parse_args()
-    readers = ["raw", "baocao"]
+    readers = ["raw", *(f"baocao:{engine}" for engine in args.engines.split(","))]
     if shutil.which("ocrmypdf") and not args.no_ocrmypdf:
         readers.append("ocrmypdf")
     else:
         print("ocrmypdf not on PATH (or --no-ocrmypdf): its column is left out")
 
+    # baocao as installed: its modules' bytecode written (an editable install under PYTHONDONTWRITEBYTECODE
+    # would compile them again in every run), as `make setup` does.
+    for package in ("pipeline", "ocr", "parsers", "schemas", "vietnamese"):
+        compileall.compile_dir(ROOT / package, quiet=1)
     work = Path(tempfile.mkdtemp(prefix="baocao-bench-"))
     try:
         for kind in args.kinds.split(","):
