@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from importlib.util import find_spec
 
 from ocr.engine import NullEngine, OcrEngine
 
@@ -10,8 +11,9 @@ __all__ = ["DEFAULT_ENGINE", "ENGINE_NAMES", "ocr_engine"]
 
 ENGINE_NAMES = ("tesseract", "tesserocr", "null")
 # In-process: the same words, boxes and confidences as the command line on every sample page at ~1.4x
-# less CPU per page (tests/bench/throughput.md); `tesseract` stays for a machine without the wheel.
-DEFAULT_ENGINE = "tesserocr"
+# less CPU per page (tests/bench/throughput.md). The wheel exists for x86-64 Linux only (pyproject.toml):
+# elsewhere the command line is the default, so a run works without it.
+DEFAULT_ENGINE = "tesserocr" if find_spec("tesserocr") is not None else "tesseract"
 
 
 @functools.cache
