@@ -68,12 +68,13 @@ def postprocess_text(text: str) -> str:
     text = _SLASH_LOOKALIKES.sub("/", text)
     lines = [_normalise_spaces(line) for line in text.split("\n")]
     lines = _join_hyphenated_lines(lines)
-    # Fixing one confusion can expose another rule's pattern (e.g. "3O. 7O4" -> "30. 704" -> "30.704"),
-    # so run the number rules to a fixed point; this is what makes the whole function idempotent.
+    # Fixing one confusion can expose another rule's pattern (e.g. "3O. 7O4" -> "30. 704" -> "30.704",
+    # or '0.I"' -> '0.1"', a speck quote now glued to a number), so run the number and junk rules to a
+    # fixed point; this is what makes the whole function idempotent.
     fixed = []
     for line in lines:
         for _ in range(5):
-            new_line = _fix_numbers(line)
+            new_line = _normalise_spaces(_fix_numbers(line))
             if new_line == line:
                 break
             line = new_line

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ocr.postprocess import postprocess_text
@@ -128,6 +128,7 @@ _ALPHABET = st.sampled_from(
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(_ALPHABET, max_size=60))
+@example('0.I"')  # the fixed number exposed a speck quote glued to it: found by this test
 def test_is_idempotent(text: str) -> None:
     once = postprocess_text(text)
     assert postprocess_text(once) == once
