@@ -101,7 +101,7 @@ def find_page_corners(image: Image.Image) -> np.ndarray | None:
     height, width = gray.shape
     margin_x, margin_y = _MIN_CORNER_MARGIN * width, _MIN_CORNER_MARGIN * height
     xs, ys = quad[:, 0], quad[:, 1]
-    if xs.min() < margin_x or ys.min() < margin_y or xs.max() > width - 1 - margin_x or ys.max() > height - 1 - margin_y:
+    if min(xs.min(), width - 1 - xs.max()) < margin_x or min(ys.min(), height - 1 - ys.max()) < margin_y:
         return None
     scale = np.array([image.width / width, image.height / height], np.float32)
     # Pixel centres: a reduced pixel covers `factor` full-size pixels.
@@ -122,7 +122,9 @@ def _inside_outline(gray: np.ndarray) -> np.ndarray:
     border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     background = np.zeros(count, bool)
     background[np.unique(border)] = True
-    background[0] = False  # label 0 is the edge pixels themselves
+    # Label 0 is the edge pixels themselves: left out, so that the outline runs just inside the page's
+    # edge and the page comes out without a sliver of table along its sides.
+    background[0] = True
     return np.where(background[labels], 0, 255).astype(np.uint8)
 
 
@@ -164,14 +166,17 @@ def _warp_to_rectangle(image: Image.Image, corners: np.ndarray) -> Image.Image:
         ratio = A4_RATIO  # perspective shortens one side; a page this shape is A4
     elif abs(1 / ratio - A4_RATIO) <= _A4_TOLERANCE * A4_RATIO:
         ratio = 1 / A4_RATIO  # a landscape A4 page
-    out_height = min(round(max(height, width * ratio)), MAX_PAGE_HEIGHT if ratio > 1 else round(MAX_PAGE_HEIGHT / A4_RATIO))
+    limit = MAX_PAGE_HEIGHT if ratio > 1 else round(MAX_PAGE_HEIGHT / A4_RATIO)
+    out_height = min(round(max(height, width * ratio)), limit)
     out_width = max(1, round(out_height / ratio))
     target = np.array(
         [[0, 0], [out_width - 1, 0], [out_width - 1, out_height - 1], [0, out_height - 1]], np.float32
     )
     matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
     pixels = np.asarray(image)
+    # Bilinear: on the photo sample it read as well as Lanczos (CER 0.59%) and better than bicubic
+    # (0.73%) or than enlarging the page 1.5x in the warp (0.78%), all within noise of each other.
     flat = cv2.warpPerspective(
-        pixels, matrix, (out_width, out_height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        pixels, matrix, (out_width, out_height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
     return Image.fromarray(flat, image.mode)

@@ -76,7 +76,9 @@ def _corners(rng: np.random.Generator, page_ratio: float) -> np.ndarray:
 def _table(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     height, width = shape
     grain = cv2.resize(rng.random((12, 9)).astype(np.float32), (width, height), interpolation=cv2.INTER_CUBIC)
-    streaks = cv2.resize(rng.random((1, 200)).astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    streaks = cv2.resize(
+        rng.random((1, 200)).astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
+    )
     shade = 0.85 + 0.2 * grain + 0.1 * streaks
     return np.asarray(TABLE_RGB, np.float32)[None, None, :] * shade[:, :, None]
 
@@ -90,7 +92,12 @@ def _light(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     shadow = np.zeros(shape, np.uint8)
     reach_x, reach_y = rng.uniform(0.45, 0.55) * width, rng.uniform(0.30, 0.38) * height
     polygon = np.array(
-        [[width, height], [width - reach_x, height], [width - 0.6 * reach_x, height - reach_y], [width, height - 1.2 * reach_y]],
+        [
+            [width, height],
+            [width - reach_x, height],
+            [width - 0.6 * reach_x, height - reach_y],
+            [width, height - 1.2 * reach_y],
+        ],
         np.int32,
     )
     cv2.fillPoly(shadow, [polygon], 255)
