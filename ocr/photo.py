@@ -70,6 +70,8 @@ def page_from_photo(image: Image.Image) -> PagePhoto | None:
 def find_page_corners(image: Image.Image) -> np.ndarray | None:
     """The page's four corners (TL, TR, BR, BL, in pixels of `image`), or None when no page is
     clearly inside the frame."""
+    if not _edges_darker_than_middle(image):
+        return None  # a scan: paper at its edges (checked first: ~0.5 ms against ~4 ms for the rest)
     factor = max(1, max(image.size) // _ANALYSIS_SIDE)
     small = image.reduce(factor) if factor > 1 else image
     gray = np.asarray(small.convert("L") if small.mode != "L" else small)
@@ -126,6 +128,31 @@ def _inside_outline(gray: np.ndarray) -> np.ndarray:
     # edge and the page comes out without a sliver of table along its sides.
     background[0] = True
     return np.where(background[labels], 0, 255).astype(np.uint8)
+
+
+def _edges_darker_than_middle(image: Image.Image) -> bool:
+    """Whether all four outer bands of the image are mostly darker than the paper in its middle: the
+    cheap first look, on crops of the bands and of the middle only."""
+    width, height = image.size
+    band_x, band_y = max(2, round(_EDGE_BAND * width)), max(2, round(_EDGE_BAND * height))
+    factor = max(1, max(image.size) // _ANALYSIS_SIDE)
+
+    def grey(box: tuple[int, int, int, int]) -> np.ndarray:
+        part = image.crop(box)
+        part = part.reduce(factor) if factor > 1 and min(part.size) >= factor else part
+        return np.asarray(part.convert("L") if part.mode != "L" else part)
+
+    # The paper's brightness, from a band across the middle (a page photo has its page there).
+    middle = grey((width // 4, height // 2 - 2 * band_y, 3 * width // 4, height // 2 + 2 * band_y))
+    paper = float(np.percentile(middle, 90))
+    bands = (
+        (0, 0, width, band_y),
+        (0, height - band_y, width, height),
+        (0, 0, band_x, height),
+        (width - band_x, 0, width, height),
+    )
+    dark = _MAX_BACKGROUND_TO_PAPER * paper
+    return all(float(np.mean(grey(band) < dark)) >= _MIN_BACKGROUND_EDGE_SHARE for band in bands)
 
 
 def _background_all_round(bright: np.ndarray) -> bool:
