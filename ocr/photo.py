@@ -46,6 +46,8 @@ _MIN_CORNER_MARGIN = 0.005
 A4_RATIO = 297 / 210
 # Within this of A4's proportions, the outline is taken for an A4 page and warped to exactly A4.
 _A4_TOLERANCE = 0.15
+# The paper's brightness is estimated on a copy about this wide.
+_LIGHT_WIDTH = 400
 # The page is never made larger than A4 at 300 DPI: Tesseract reads print best there.
 MAX_PAGE_HEIGHT = round(297 / 25.4 * 300)
 
@@ -64,7 +66,7 @@ def page_from_photo(image: Image.Image) -> PagePhoto | None:
     corners = find_page_corners(image)
     if corners is None:
         return None
-    return PagePhoto(_warp_to_rectangle(image, corners), corners)
+    return PagePhoto(_even_light(_warp_to_rectangle(image, corners)), corners)
 
 
 def find_page_corners(image: Image.Image) -> np.ndarray | None:
@@ -207,3 +209,25 @@ def _warp_to_rectangle(image: Image.Image, corners: np.ndarray) -> Image.Image:
         pixels, matrix, (out_width, out_height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
     return Image.fromarray(flat, image.mode)
+
+
+def _even_light(page: Image.Image) -> Image.Image:
+    """The page divided by its paper's brightness, so that the shadow of the phone and a lamp's
+    gradient leave the paper evenly white and the print as dark in the shadow as in the light.
+
+    The clean-up flattens by subtracting the local paper level, which evens the paper but leaves print
+    in a deep shadow as faint as the shadow made it; light multiplies, so dividing undoes it."""
+    pixels = np.asarray(page)
+    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    height, width = grey.shape
+    factor = max(1, width // _LIGHT_WIDTH)
+    small = cv2.resize(grey, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+    # A closing wider than any letter takes the print away and leaves the paper's brightness.
+    size = max(9, (small.shape[1] // 25) | 1)
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    paper = cv2.GaussianBlur(paper.astype(np.float32), (0, 0), size / 2)
+    paper = cv2.resize(np.maximum(paper, 1.0), (width, height), interpolation=cv2.INTER_LINEAR)
+    gain = float(np.percentile(paper, 95)) / paper
+    if pixels.ndim == 3:
+        gain = gain[:, :, None]
+    return Image.fromarray(np.clip(pixels * gain, 0, 255).astype(np.uint8), page.mode)

@@ -3,10 +3,11 @@
 What a photo of an A4 report sent through a chat app looks like: the page a convex quadrilateral
 (the phone tilted: the top edge shorter than the bottom one, the page turned a little) on a darker
 table with some of the table around it; the paper warm-white and the print dark grey; the light
-uneven with the soft shadow of the phone and hand across part of the page; the paper curled near the
-binding edge, so that the lines bow there; a little focus blur and sensor noise; the image downscaled
-to about 2,000 px on its long side and stored as JPEG quality 70, its pixels landscape with an EXIF
-orientation tag 6 ("turn 90° clockwise to show"), as phones store portrait shots.
+uneven, with the soft shadow of the phone and hand across part of the page (down to ~40% of the
+light); the paper curled near the binding edge, so that the lines bow there; a little focus blur and
+sensor noise; the image downscaled to about 2,000 px on its long side and stored as JPEG quality 70,
+its pixels landscape with an EXIF orientation tag 6 ("turn 90° clockwise to show"), as phones store
+portrait shots.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _table(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
 
 def _light(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     """Brightness in the photo: a lamp gradient and the soft shadow of the phone and hand coming in
-    from the bottom-right corner (down to ~60% of the light there)."""
+    from the bottom-right corner (down to ~35-40% of the light there)."""
     height, width = shape
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     light = 1.0 - 0.12 * (xx / width + yy / height) / 2
@@ -102,7 +103,7 @@ def _light(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     )
     cv2.fillPoly(shadow, [polygon], 255)
     soft = cv2.GaussianBlur(shadow.astype(np.float32) / 255.0, (0, 0), width / 25)
-    return light * (1.0 - rng.uniform(0.35, 0.42) * soft)
+    return light * (1.0 - rng.uniform(0.58, 0.66) * soft)
 
 
 def phone_photo(page: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, PhotoCorners]:

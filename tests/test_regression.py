@@ -22,10 +22,10 @@ CER_LIMIT = {"none": 0.005, "clean": 0.005, "mild": 0.005, "heavy": 0.05}
 SAMPLE_CER_LIMIT = {
     "report-2022-h1-vinhlong-seal-colour": 0.006,
     "report-2022-h1-vinhlong-seal-grey": 0.006,
-    # A phone photo of report-2022-09-travinh p1 (~150 DPI on the page, keystone, shadow, curl, JPEG q70):
-    # issue 15 asks for the CER of the plain scan within 1 point; measured 0.59% raw against 0.20% on the
-    # plain scan's page (6.8% without the photo stage).
-    "report-2022-09-travinh-photo": 0.008,
+    # A phone photo of report-2022-09-travinh p1 (~140 DPI on the page, 7° keystone, a shadow down to ~40% of
+    # the light, curl, JPEG q70): issue 15 asks for the CER of the plain scan within 1 point; measured 0.73%
+    # raw against 0.20% on the plain scan's page (6.8% without the photo stage).
+    "report-2022-09-travinh-photo": 0.009,
 }
 # Values the pipeline still misses on the issue-15 scans, because OCR misreads the words around them
 # ("văn bản ởi" for "đi", "Vănbản 26.118" glued on the colour page). Listed, not skipped: the test fails
