@@ -1,20 +1,20 @@
 """A phone photo of a page turned into a flat, upright page image before the clean-up.
 
 A photo shows the page as a convex quadrilateral (the phone is never held square to the page) on a
-darker table, with some table around it. The page is found on a copy reduced to ~500 px, as the
-largest bright region once the image is split into paper and background (Otsu on the grey levels),
-and its outline is approximated by four corners. The quadrilateral is then warped to a rectangle: A4
-proportions when the outline is near them, at the resolution the photo gives the page, capped at
-A4 at 300 DPI (more pixels cost OCR time, and the clean-up scales small letters up anyway).
+darker table, with some table around it. The page is found on a copy reduced to ~500 px: the region
+that the background, spreading in from the image's edges, cannot reach without crossing an edge
+(edges found on the logarithm of the grey levels, where a shadow changes nothing), its outline
+approximated by four corners. The quadrilateral is warped to a rectangle (A4 proportions when the
+outline is near them) at the resolution the photo gives the page, capped at A4 at 300 DPI (more
+pixels cost OCR time, and the clean-up scales small letters up anyway), and the page is divided by
+its paper's brightness, which undoes the phone's shadow and the lamp's gradient.
 
 It runs only when the page is clearly inside the frame: background on all four sides, the corners
-away from the edges, the outline a convex quadrilateral that covers its bright region. A flatbed
-scan has paper (or a scanner lid's black bands on one or two sides) at its edges, so it is left as
-it is after one look at the edges of a ~500 px copy (about a millisecond). A page photographed so
-that it fills the frame is left alone too: there is no outline to go by.
-
-Not done here: the uneven light and the phone's shadow are the clean-up's flattening against the
-local paper colour (ocr/preprocess.py); curled lines are not straightened (see README).
+away from the edges, the outline a convex quadrilateral that covers the region found, the paper
+brighter than the background. A flatbed scan has paper (or a scanner lid's black bands on one or two
+sides) at its edges, so it is left as it is after a look at thin bands of its edges and middle (about
+a millisecond). A page photographed so that it fills the frame is left alone too: there is no outline
+to go by. Curled lines are not straightened (measured not to pay: see README).
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def _warp_to_rectangle(image: Image.Image, corners: np.ndarray) -> Image.Image:
     flat = cv2.warpPerspective(
         pixels, matrix, (out_width, out_height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
-    return Image.fromarray(flat, image.mode)
+    return Image.fromarray(flat)
 
 
 def _even_light(page: Image.Image) -> Image.Image:
@@ -230,4 +230,4 @@ def _even_light(page: Image.Image) -> Image.Image:
     gain = float(np.percentile(paper, 95)) / paper
     if pixels.ndim == 3:
         gain = gain[:, :, None]
-    return Image.fromarray(np.clip(pixels * gain, 0, 255).astype(np.uint8), page.mode)
+    return Image.fromarray(np.clip(pixels * gain, 0, 255).astype(np.uint8))
