@@ -149,3 +149,14 @@ def test_the_photo_sample_is_loaded_upright_and_its_page_found() -> None:
     assert np.linalg.norm(top_right - top_left) < 0.85 * np.linalg.norm(bottom_right - bottom_left)
     page = page_from_photo(photo)
     assert page is not None and abs(page.image.height / page.image.width - A4_RATIO) < 0.01
+
+
+def test_the_pipeline_cleans_up_the_photos_page_and_leaves_scans_alone() -> None:
+    from pipeline.process import clean_for_ocr
+
+    photo = clean_for_ocr(render_page(SAMPLES / "report-2022-09-travinh-photo.jpg", 1))
+    assert photo.steps[0] == "photo-perspective"
+    height, width = photo.image.shape
+    assert abs(height / width - A4_RATIO) < 0.01
+    scan = clean_for_ocr(render_page(SAMPLES / "report-2022-09-travinh.tif", 1))
+    assert "photo-perspective" not in scan.steps
