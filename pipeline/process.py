@@ -337,10 +337,16 @@ def ocr_page(
 def clean_for_ocr(image: Image.Image) -> CleanedPage:
     """The clean-up every OCR'd page gets. Word boxes are in pixels of its image, so `baocao review`
     redoes it to show the page the boxes refer to."""
+    from ocr.photo import page_from_photo
     from ocr.preprocess import clean_page, with_options
 
+    photo = page_from_photo(image)
+    page = image if photo is None else photo.image
     # Table rules stay for read_page, which finds the grid, erases it and reads row by row.
-    return clean_page(image, with_options(rules="never"))
+    cleaned = clean_page(page, with_options(rules="never"))
+    if photo is not None:
+        cleaned.steps.insert(0, "photo-perspective")
+    return cleaned
 
 
 def _reducible_letter_height(cleaned: CleanedPage, scan_dpi: float | None, dpi: int) -> float:

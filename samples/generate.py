@@ -33,16 +33,18 @@ sys.path.insert(0, str(SAMPLES_DIR.parent))
 sys.path.insert(0, str(SAMPLES_DIR))
 
 from ink import InkMark, seal_mark, signature_mark, stamp  # noqa: E402
+from photo import phone_photo, write_photo_jpeg  # noqa: E402
 
 from schemas import KPI_CODES  # noqa: E402
 from schemas.ground_truth import GroundTruth  # noqa: E402
 
-Kind = Literal["scan-pdf", "digital-pdf", "tiff", "txt"]
+Kind = Literal["scan-pdf", "digital-pdf", "tiff", "txt", "image"]
 Degradation = Literal["none", "clean", "mild", "heavy"]
 # What is done to a scan besides the degradation: "seal" stamps a red seal and a blue signature over
 # the signature block of the last page (samples/ink.py); "upside-down" feeds the last page upside down;
-# "borders" adds the black bands a scanner's open lid leaves and two punch holes in the left margin.
-Effect = Literal["none", "seal", "upside-down", "borders"]
+# "borders" adds the black bands a scanner's open lid leaves and two punch holes in the left margin;
+# "photo" makes an "image" sample a phone photo of its page (samples/photo.py).
+Effect = Literal["none", "seal", "upside-down", "borders", "photo"]
 
 MM_PER_INCH = 25.4
 PT_PER_INCH = 72.0
@@ -72,6 +74,9 @@ class SampleSpec:
     # Seeds the degradation (default: the name). Variants of one scan share it, so that they differ only
     # by their effect and a plain twin generated with the same seed is the same scan without it.
     seed: str | None = None
+    # Only the first pages of the text (an "image" sample is one page): the ground truth keeps the KPIs
+    # printed on them, and the signer only when the signature block is among them.
+    pages: int | None = None
 
 
 SAMPLES: list[SampleSpec] = [
@@ -175,6 +180,21 @@ SAMPLES: list[SampleSpec] = [
         "(ragged, as the page lay slightly askew) and two black punch holes in the left margin.",
         effect="borders",
         seed="report-2022-09-travinh",
+    ),
+    SampleSpec(
+        "report-2022-09-travinh-photo",
+        "report-2022-09-travinh",
+        "image",
+        "clean",
+        300,
+        "Page 1 of report-2022-09-travinh photographed with a phone and shared through a chat app: JPEG "
+        "q70, 2000x1500 px stored landscape with EXIF orientation 6, the page a keystoned quadrilateral "
+        "(about 150 DPI on the page) on a brown table, warm paper and dark grey print, a lamp gradient and "
+        "the soft shadow of the phone across the bottom-right, the lines curled near the left edge, "
+        "slight blur and noise. The page is laid out at 300 DPI before it is photographed.",
+        effect="photo",
+        seed="report-2022-09-travinh",
+        pages=1,
     ),
 ]
 
@@ -868,6 +888,20 @@ def locate_kpi(pages: list[str], snippet: str, value: float) -> tuple[int, str]:
     raise AssertionError("offset beyond the document")
 
 
+def _first_pages(content: dict, pages: list[str], count: int) -> dict:
+    """The ground truth of a sample made of the first `count` pages only."""
+    kept_kpis = [
+        kpi
+        for kpi in content["kpis"]
+        if locate_kpi(pages, unicodedata.normalize("NFC", kpi[2]), float(kpi[1]))[0] <= count
+    ]
+    metadata = dict(content["metadata"])
+    kept_text = "\n".join(pages[:count])
+    if metadata.get("signer") and str(metadata["signer"]) not in kept_text:
+        metadata["signer"] = None
+    return {**content, "kpis": kept_kpis, "metadata": metadata}
+
+
 def build_truth(spec: SampleSpec, content: dict, pages: list[str], input_name: str) -> GroundTruth:
     kpis = []
     for code, value, snippet in content["kpis"]:
@@ -891,7 +925,7 @@ def build_truth(spec: SampleSpec, content: dict, pages: list[str], input_name: s
             "input": input_name,
             "kind": spec.kind,
             "degradation": spec.degradation,
-            "dpi": None if spec.kind == "digital-pdf" else spec.dpi,
+            "dpi": None if spec.kind in ("digital-pdf", "image") else spec.dpi,
             "description": description,
             "pages": pages,
             "metadata": content["metadata"],
@@ -902,7 +936,13 @@ def build_truth(spec: SampleSpec, content: dict, pages: list[str], input_name: s
 
 # ---------------------------------------------------------------- driver
 
-INPUT_SUFFIX: dict[str, str] = {"scan-pdf": ".pdf", "digital-pdf": ".pdf", "tiff": ".tif", "txt": ".txt"}
+INPUT_SUFFIX: dict[str, str] = {
+    "scan-pdf": ".pdf",
+    "digital-pdf": ".pdf",
+    "tiff": ".tif",
+    "txt": ".txt",
+    "image": ".jpg",
+}
 
 
 def generate(spec: SampleSpec) -> Path:
@@ -910,6 +950,10 @@ def generate(spec: SampleSpec) -> Path:
     content = yaml.safe_load((TEXTS_DIR / f"{spec.text}.yaml").read_text(encoding="utf-8"))
     layout = lay_out(blocks, spec.dpi)
     pages_text = [unicodedata.normalize("NFC", page.text) for page in layout.pages]
+    if spec.pages is not None:
+        content = _first_pages(content, pages_text, spec.pages)
+        layout.pages = layout.pages[: spec.pages]
+        pages_text = pages_text[: spec.pages]
     input_path = SAMPLES_DIR / f"{spec.name}{INPUT_SUFFIX[spec.kind]}"
     rng = np.random.default_rng(zlib.crc32((spec.seed or spec.name).encode()))
     if spec.kind == "digital-pdf":
@@ -934,6 +978,12 @@ def generate(spec: SampleSpec) -> Path:
             elif spec.effect == "borders":
                 scans = [scanner_borders(scan, spec.dpi, rng) for scan in scans]
             write_tiff(input_path, scans, spec.dpi)
+        elif spec.kind == "image":
+            profile = PROFILES[spec.degradation]
+            # The same scan as the plain twin's first page (same seed), then photographed.
+            scan = degrade(clean[0], profile, rng, spec.dpi)
+            photo, _corners = phone_photo(scan, rng)
+            write_photo_jpeg(input_path, photo)
         else:
             write_tesseract_eng_txt(input_path, clean)
     truth = build_truth(spec, content, pages_text, input_path.name)

@@ -40,7 +40,7 @@ class TruthKpi(BaseModel):
 class GroundTruth(BaseModel):
     model_config = ConfigDict(extra="forbid")
     input: str = Field(description="file name of the input, relative to the truth file")
-    kind: Literal["scan-pdf", "digital-pdf", "tiff", "txt"]
+    kind: Literal["scan-pdf", "digital-pdf", "tiff", "txt", "image"]
     degradation: Literal["none", "clean", "mild", "heavy"]
     dpi: int | None = None
     description: str = ""

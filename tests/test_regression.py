@@ -19,7 +19,14 @@ TRUTHS = sorted(SAMPLES.glob("*.truth.json"))
 CER_LIMIT = {"none": 0.005, "clean": 0.005, "mild": 0.005, "heavy": 0.05}
 # A red seal and a pen signature stamped over the signature block (issue 15 asks for the CER of the plain
 # page within 0.5 point); measured 0.50% against 0.5% on the plain scan of the same report.
-SAMPLE_CER_LIMIT = {"report-2022-h1-vinhlong-seal-colour": 0.006, "report-2022-h1-vinhlong-seal-grey": 0.006}
+SAMPLE_CER_LIMIT = {
+    "report-2022-h1-vinhlong-seal-colour": 0.006,
+    "report-2022-h1-vinhlong-seal-grey": 0.006,
+    # A phone photo of report-2022-09-travinh p1 (~140 DPI on the page, 7° keystone, a shadow down to ~40% of
+    # the light, curl, JPEG q70): issue 15 asks for the CER of the plain scan within 1 point; measured 0.73%
+    # raw against 0.20% on the plain scan's page (6.8% without the photo stage).
+    "report-2022-09-travinh-photo": 0.009,
+}
 # Values the pipeline still misses on the sample scans. Listed, not skipped: the test fails when one of them
 # is read again, so that the entry is removed. (The issue-15 scans' "văn bản ởi" and glued "Vănbản 26.118"
 # are now undone by the restorer's correction mode.)
@@ -86,7 +93,7 @@ def test_metadata_exactly_as_ground_truth(sample_run, truth_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "truth_path",
-    [t for t in TRUTHS if GroundTruth.load(t).kind in {"scan-pdf", "tiff"}],
+    [t for t in TRUTHS if GroundTruth.load(t).kind in {"scan-pdf", "tiff", "image"}],
     ids=lambda p: p.name.removesuffix(".truth.json"),
 )
 def test_ocr_character_error_rate(sample_run, truth_path: Path) -> None:  # type: ignore[no-untyped-def]
