@@ -53,7 +53,7 @@ _PURE_INK_PERCENTILE_LOW = 5.0
 # its measure; there, whatever is lighter than this share of the paper after the division is ink.
 _RIM_PIXELS = 3
 _PRINT_CUT = 0.35
-# Deeper inside the ink than _DEEP_INK_MM (inside a highlighter band or a seal's star, never in a
+# Deeper inside one ink than _DEEP_INK_MM (inside a highlighter band or a seal's star, never in a
 # pen stroke or a ring) there is no rim: only what is lighter than this share of the paper goes, and
 # the grey edges of print under a highlighter stay (cut at _PRINT_CUT they thinned "15.340" into
 # "T3.340").
@@ -69,6 +69,7 @@ _MAX_CROSSING_AREA = 150
 # blue pen: ~12 bins). A dark blob inside one ink alone is print under it: the letters and
 # diacritics of a line under a highlighter band lie wholly inside it.
 _MIN_CROSSING_HUE_BINS = 3
+_CROSSING_REACH_MM = 0.8
 # Every ink lets most light through its brightest channel (a red stamp pad 0.86 of the paper, a blue
 # ballpoint 0.67, a highlighter ~1). A coloured pixel darker than this share of the paper there is
 # print seen through an ink (black print under a yellow highlighter comes out dark brown), not ink:
@@ -129,9 +130,11 @@ def without_coloured_ink(rgb: np.ndarray) -> np.ndarray:
     ink_brightness = cv2.dilate(inks.brightness, kernel)
     measured = ink_ratio > 0
     # The hue bins (1-based) of the inks around each pixel, lowest and highest: two inks cross where
-    # they differ.
-    hue_high = cv2.dilate(inks.hue, kernel)
-    hue_low = -cv2.dilate(-np.where(inks.hue > 0, inks.hue, np.float32(1e3)), kernel)
+    # they differ. Where they cross both are dark (print-dark, not measured): the reach is wider.
+    reach = max(1, round(_CROSSING_REACH_MM * rgb.shape[1] / _A4_WIDTH_MM))
+    around = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    hue_high = cv2.dilate(inks.hue, around)
+    hue_low = -cv2.dilate(-np.where(inks.hue > 0, inks.hue, np.float32(1e3)), around)
     hue_spread = hue_high - np.where(hue_low < 1e3, hue_low, hue_high)
     # Where the stamp inked weakly the colour is faint: those pixels, when they touch strong ink, are
     # ink too; their brightest channel is what is left of the light, with no division.
@@ -146,7 +149,8 @@ def without_coloured_ink(rgb: np.ndarray) -> np.ndarray:
     # there, and keeps less colour than the stroke), not print: black print is darker than that,
     # and under the ink it stays so.
     cut = np.where(measured, _PRINT_CUT, _FAINT_PRINT_CUT).astype(np.float32)
-    cut[_deep_inside(measured, rgb.shape[1])] = _DEEP_PRINT_CUT
+    one_ink = hue_spread < _MIN_CROSSING_HUE_BINS  # where a pen crosses a seal their union is broad
+    cut[_deep_inside(measured, rgb.shape[1]) & one_ink] = _DEEP_PRINT_CUT
     lifted[lifted >= cut * paper] = paper
     lifted = lifted.astype(np.uint8)
     _clear_crossings(lifted, near_ink, hue_spread, paper, rgb.shape[1])
