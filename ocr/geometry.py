@@ -110,7 +110,9 @@ def join_pages(left: OcrPage, right: OcrPage, right_offset: int) -> OcrPage:
     sheet cut at `right_offset`): texts joined by PAGE_BREAK, the right page's words moved to sheet
     coordinates and its lines numbered after the left page's, the confidence the mean over all words."""
     first_line = max((w.line for w in left.words), default=-1) + 1
-    moved = [dataclasses.replace(w, left=w.left + right_offset, line=w.line + first_line) for w in right.words]
+    moved = [
+        dataclasses.replace(w, left=w.left + right_offset, line=w.line + first_line) for w in right.words
+    ]
     words = [*left.words, *moved]
     confidences = [w.confidence for w in words]
     confidence = float(np.mean(confidences)) if confidences else None

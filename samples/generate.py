@@ -885,7 +885,9 @@ def _line_box(page: Page, layout: Layout, containing: str) -> tuple[float, float
     return min(r.x for r in on_line), run.baseline - size * 0.75, right, run.baseline + size * 0.22
 
 
-def reader_marks(layout: Layout, shape: tuple[int, ...], rng: np.random.Generator) -> dict[int, list[InkMark]]:
+def reader_marks(
+    layout: Layout, shape: tuple[int, ...], rng: np.random.Generator
+) -> dict[int, list[InkMark]]:
     """A reader's marks by page index: yellow over the line with the documents issued, green over the
     certificates' total, a blue note in the left margin beside the first, a black one in the right
     margin of the last page."""
@@ -978,10 +980,21 @@ def locate_kpi(pages: list[str], snippet: str, value: float) -> tuple[int, str]:
     raise AssertionError("offset beyond the document")
 
 
+def pages_per_sheet(spec: SampleSpec) -> int:
+    """Drawn pages per page of the input file: two on a two-up sheet."""
+    return 2 if spec.effect == "two-up" else 1
+
+
+def file_pages(spec: SampleSpec, pages: list[str]) -> list[str]:
+    """The truth text of each page of the input file: on a two-up sheet the left page's lines, then the
+    right page's."""
+    per_sheet = pages_per_sheet(spec)
+    return ["\n".join(pages[i : i + per_sheet]) for i in range(0, len(pages), per_sheet)]
+
+
 def build_truth(spec: SampleSpec, content: dict, pages: list[str], input_name: str) -> GroundTruth:
     kpis = []
-    # Two-up: a file page (sheet) holds the drawn pages 2n-1 and 2n, left then right.
-    per_sheet = 2 if spec.effect == "two-up" else 1
+    per_sheet = pages_per_sheet(spec)
     for code, value, snippet in content["kpis"]:
         definition = KPI_CODES[code]
         page, on_page = locate_kpi(pages, unicodedata.normalize("NFC", snippet), float(value))
@@ -1006,7 +1019,7 @@ def build_truth(spec: SampleSpec, content: dict, pages: list[str], input_name: s
             "degradation": spec.degradation,
             "dpi": None if spec.kind == "digital-pdf" else spec.dpi,
             "description": description,
-            "pages": ["\n".join(pages[i : i + per_sheet]) for i in range(0, len(pages), per_sheet)],
+            "pages": file_pages(spec, pages),
             "metadata": content["metadata"],
             "kpis": kpis,
         }
