@@ -57,7 +57,7 @@ _PRINT_CUT = 0.35
 # pen stroke or a ring) there is no rim: only what is lighter than this share of the paper goes, and
 # the grey edges of print under a highlighter stay (cut at _PRINT_CUT they thinned "15.340" into
 # "T3.340").
-_DEEP_INK_MM = 0.6
+_DEEP_INK_MM = 1.2
 _DEEP_PRINT_CUT = 0.8
 # Faint ink is lighter than this share of the paper; the thin strokes of print next to a seal (whose
 # colour fringes touch it) are darker and stay.
@@ -73,8 +73,9 @@ _CROSSING_REACH_MM = 0.8
 # Every ink lets most light through its brightest channel (a red stamp pad 0.86 of the paper, a blue
 # ballpoint 0.67, a highlighter ~1). A coloured pixel darker than this share of the paper there is
 # print seen through an ink (black print under a yellow highlighter comes out dark brown), not ink:
-# it must not be measured as an ink of its own, whose division would lift the print away.
-_MIN_INK_BRIGHTNESS = 0.5
+# it is not measured as an ink of its own, whose division would lift the print away. (At 0.5 the
+# pen-over-seal crossings of the seal sample were measured differently and left specks.)
+_MIN_INK_BRIGHTNESS = 0.3
 _A4_WIDTH_AT_300_DPI = 2480
 _A4_WIDTH_MM = 210
 
@@ -150,10 +151,14 @@ def without_coloured_ink(rgb: np.ndarray) -> np.ndarray:
     # and under the ink it stays so.
     cut = np.where(measured, _PRINT_CUT, _FAINT_PRINT_CUT).astype(np.float32)
     one_ink = hue_spread < _MIN_CROSSING_HUE_BINS  # where a pen crosses a seal their union is broad
-    cut[_deep_inside(measured, rgb.shape[1]) & one_ink] = _DEEP_PRINT_CUT
+    broad = _deep_inside(measured, rgb.shape[1]) & one_ink
+    cut[broad] = _DEEP_PRINT_CUT
     lifted[lifted >= cut * paper] = paper
     lifted = lifted.astype(np.uint8)
-    _clear_crossings(lifted, near_ink, hue_spread, paper, rgb.shape[1])
+    in_broad_ink = cv2.dilate(broad.view(np.uint8), around) > 0
+    _clear_crossings(
+        lifted, near_ink, hue_spread >= _MIN_CROSSING_HUE_BINS, in_broad_ink, paper, rgb.shape[1]
+    )
     result = grey.copy()
     np.copyto(result[box], lifted, where=near_ink)
     return result
@@ -176,11 +181,17 @@ def _touching(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
 
 
 def _clear_crossings(
-    lifted: np.ndarray, near_ink: np.ndarray, hue_spread: np.ndarray, paper: float, page_width: int
+    lifted: np.ndarray,
+    near_ink: np.ndarray,
+    two_inks: np.ndarray,
+    in_broad_ink: np.ndarray,
+    paper: float,
+    page_width: int,
 ) -> None:
-    """Paint over the small dark blobs left wholly inside the ink where inks of two hues meet, where
-    two inks cross: print that an ink crosses runs out of it, a crossing does not, and print wholly
-    under one ink (a highlighted line's letters) has no second ink around it."""
+    """Paint over the small dark blobs left wholly inside the ink, where two inks cross (or a pen
+    stroke crosses itself): print that an ink crosses runs out of it, a crossing does not. Print wholly
+    under one broad ink (a highlighted line's letters and diacritics) is not a crossing: a blob in
+    or next to a broad ink of one hue stays unless inks of two hues meet there."""
     dark = (lifted < _PRINT_CUT * paper).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
         dark, 8, cv2.CV_32S, cv2.CCL_GRANA
@@ -189,9 +200,11 @@ def _clear_crossings(
         return
     outside = np.bincount(labels[~near_ink].ravel(), minlength=count)
     largest = _MAX_CROSSING_AREA * (page_width / _A4_WIDTH_AT_300_DPI) ** 2
-    spread = np.zeros(count, np.float32)
-    np.maximum.at(spread, labels.ravel(), hue_spread.ravel())
-    crossing = (outside == 0) & (stats[:, cv2.CC_STAT_AREA] <= largest) & (spread >= _MIN_CROSSING_HUE_BINS)
+    blobs = labels[dark > 0]
+    meets_two_inks = np.bincount(blobs[two_inks[dark > 0]], minlength=count) > 0
+    under_broad_ink = np.bincount(blobs[in_broad_ink[dark > 0]], minlength=count) > 0
+    small = stats[:, cv2.CC_STAT_AREA] <= largest
+    crossing = (outside == 0) & small & (meets_two_inks | ~under_broad_ink)
     crossing[0] = False
     if crossing.any():
         lifted[crossing[labels]] = np.uint8(paper)
