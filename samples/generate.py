@@ -986,10 +986,10 @@ def pages_per_sheet(spec: SampleSpec) -> int:
 
 
 def file_pages(spec: SampleSpec, pages: list[str]) -> list[str]:
-    """The truth text of each page of the input file: on a two-up sheet the left page's lines, then the
-    right page's."""
+    """The truth text of each page of the input file: on a two-up sheet the left page's lines, a form
+    feed on a line of its own, then the right page's (as ocr/geometry.py joins the readings)."""
     per_sheet = pages_per_sheet(spec)
-    return ["\n".join(pages[i : i + per_sheet]) for i in range(0, len(pages), per_sheet)]
+    return ["\n\f\n".join(pages[i : i + per_sheet]) for i in range(0, len(pages), per_sheet)]
 
 
 def build_truth(spec: SampleSpec, content: dict, pages: list[str], input_name: str) -> GroundTruth:
