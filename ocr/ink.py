@@ -53,13 +53,31 @@ _PURE_INK_PERCENTILE_LOW = 5.0
 # its measure; there, whatever is lighter than this share of the paper after the division is ink.
 _RIM_PIXELS = 3
 _PRINT_CUT = 0.35
+# Deeper inside one ink than _DEEP_INK_MM (inside a highlighter band or a seal's star, never in a
+# pen stroke or a ring) there is no rim: only what is lighter than this share of the paper goes, and
+# the grey edges of print under a highlighter stay (cut at _PRINT_CUT they thinned "15.340" into
+# "T3.340").
+_DEEP_INK_MM = 1.2
+_DEEP_PRINT_CUT = 0.8
 # Faint ink is lighter than this share of the paper; the thin strokes of print next to a seal (whose
 # colour fringes touch it) are darker and stay.
 _FAINT_PRINT_CUT = 0.6
 # A dark blob wholly inside the ink and at most this many pixels (at 300 DPI; a pen stroke 0.45 mm wide
 # crossing a ring 0.7 mm wide is ~50 px, a letter 200-400 px) is a crossing of two inks.
 _MAX_CROSSING_AREA = 150
+# Two inks cross where inks whose hues lie at least this many hue bins apart meet (a red seal and a
+# blue pen: ~12 bins). A dark blob inside one ink alone is print under it: the letters and
+# diacritics of a line under a highlighter band lie wholly inside it.
+_MIN_CROSSING_HUE_BINS = 3
+_CROSSING_REACH_MM = 0.8
+# Every ink lets most light through its brightest channel (a red stamp pad 0.86 of the paper, a blue
+# ballpoint 0.67, a highlighter ~1). A coloured pixel darker than this share of the paper there is
+# print seen through an ink (black print under a yellow highlighter comes out dark brown), not ink:
+# it is not measured as an ink of its own, whose division would lift the print away. (At 0.5 the
+# pen-over-seal crossings of the seal sample were measured differently and left specks.)
+_MIN_INK_BRIGHTNESS = 0.3
 _A4_WIDTH_AT_300_DPI = 2480
+_A4_WIDTH_MM = 210
 
 # Grey marks: taller than this many letter heights (a text line's component never is) ...
 _MARK_MIN_LETTERS = 3.0
@@ -112,6 +130,13 @@ def without_coloured_ink(rgb: np.ndarray) -> np.ndarray:
     ink_ratio = cv2.dilate(inks.ratio, kernel)
     ink_brightness = cv2.dilate(inks.brightness, kernel)
     measured = ink_ratio > 0
+    # The hue bins (1-based) of the inks around each pixel, lowest and highest: two inks cross where
+    # they differ. Where they cross both are dark (print-dark, not measured): the reach is wider.
+    reach = max(1, round(_CROSSING_REACH_MM * rgb.shape[1] / _A4_WIDTH_MM))
+    around = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    hue_high = cv2.dilate(inks.hue, around)
+    hue_low = -cv2.dilate(-np.where(inks.hue > 0, inks.hue, np.float32(1e3)), around)
+    hue_spread = hue_high - np.where(hue_low < 1e3, hue_low, hue_high)
     # Where the stamp inked weakly the colour is faint: those pixels, when they touch strong ink, are
     # ink too; their brightest channel is what is left of the light, with no division.
     faint = cv2.dilate(_touching(chroma[box] > _FAINT_INK_CHROMA, chroma[box] > _INK_CHROMA), kernel) > 0
@@ -124,12 +149,26 @@ def without_coloured_ink(rgb: np.ndarray) -> np.ndarray:
     # Next to ink, whatever is still lighter than a third of the paper is the ink's rim (JPEG rings
     # there, and keeps less colour than the stroke), not print: black print is darker than that,
     # and under the ink it stays so.
-    lifted[lifted >= np.where(measured, _PRINT_CUT, _FAINT_PRINT_CUT) * paper] = paper
+    cut = np.where(measured, _PRINT_CUT, _FAINT_PRINT_CUT).astype(np.float32)
+    one_ink = hue_spread < _MIN_CROSSING_HUE_BINS  # where a pen crosses a seal their union is broad
+    broad = _deep_inside(measured, rgb.shape[1]) & one_ink
+    cut[broad] = _DEEP_PRINT_CUT
+    lifted[lifted >= cut * paper] = paper
     lifted = lifted.astype(np.uint8)
-    _clear_crossings(lifted, near_ink, paper, rgb.shape[1])
+    in_broad_ink = cv2.dilate(broad.view(np.uint8), around) > 0
+    _clear_crossings(
+        lifted, near_ink, hue_spread >= _MIN_CROSSING_HUE_BINS, in_broad_ink, paper, rgb.shape[1]
+    )
     result = grey.copy()
     np.copyto(result[box], lifted, where=near_ink)
     return result
+
+
+def _deep_inside(mask: np.ndarray, page_width: int) -> np.ndarray:
+    """The pixels of `mask` farther than _DEEP_INK_MM from its edge (on an A4 page `page_width` wide)."""
+    reach = max(1, round(_DEEP_INK_MM * page_width / _A4_WIDTH_MM))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    return cv2.erode(mask.view(np.uint8), kernel) > 0
 
 
 def _touching(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
@@ -141,9 +180,18 @@ def _touching(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
     return keep[labels].astype(np.uint8)
 
 
-def _clear_crossings(lifted: np.ndarray, near_ink: np.ndarray, paper: float, page_width: int) -> None:
-    """Paint over the small dark blobs left wholly inside the ink, where two inks cross: print that an
-    ink crosses runs out of it, a crossing does not."""
+def _clear_crossings(
+    lifted: np.ndarray,
+    near_ink: np.ndarray,
+    two_inks: np.ndarray,
+    in_broad_ink: np.ndarray,
+    paper: float,
+    page_width: int,
+) -> None:
+    """Paint over the small dark blobs left wholly inside the ink, where two inks cross (or a pen
+    stroke crosses itself): print that an ink crosses runs out of it, a crossing does not. Print wholly
+    under one broad ink (a highlighted line's letters and diacritics) is not a crossing: a blob in
+    or next to a broad ink of one hue stays unless inks of two hues meet there."""
     dark = (lifted < _PRINT_CUT * paper).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
         dark, 8, cv2.CV_32S, cv2.CCL_GRANA
@@ -152,7 +200,11 @@ def _clear_crossings(lifted: np.ndarray, near_ink: np.ndarray, paper: float, pag
         return
     outside = np.bincount(labels[~near_ink].ravel(), minlength=count)
     largest = _MAX_CROSSING_AREA * (page_width / _A4_WIDTH_AT_300_DPI) ** 2
-    crossing = (outside == 0) & (stats[:, cv2.CC_STAT_AREA] <= largest)
+    blobs = labels[dark > 0]
+    meets_two_inks = np.bincount(blobs[two_inks[dark > 0]], minlength=count) > 0
+    under_broad_ink = np.bincount(blobs[in_broad_ink[dark > 0]], minlength=count) > 0
+    small = stats[:, cv2.CC_STAT_AREA] <= largest
+    crossing = (outside == 0) & small & (meets_two_inks | ~under_broad_ink)
     crossing[0] = False
     if crossing.any():
         lifted[crossing[labels]] = np.uint8(paper)
@@ -162,13 +214,14 @@ def _clear_crossings(lifted: np.ndarray, near_ink: np.ndarray, paper: float, pag
 class _InkMaps:
     ratio: np.ndarray  # per coloured pixel: darkest / brightest channel of its pure ink; 0 elsewhere
     brightness: np.ndarray  # per coloured pixel: its pure ink's brightest channel over paper; 0 elsewhere
+    hue: np.ndarray  # per coloured pixel of a measured ink: its hue bin + 1; 0 elsewhere
 
 
 def _inks(
     lab: np.ndarray, chroma: np.ndarray, ratio: np.ndarray, brightest: np.ndarray, paper: float
 ) -> _InkMaps:
     """The pure ink of each strongly coloured hue, measured on its most saturated pixels."""
-    coloured = chroma > _INK_CHROMA
+    coloured = (chroma > _INK_CHROMA) & (brightest >= _MIN_INK_BRIGHTNESS * paper)
     ratio_map = np.zeros(ratio.shape, np.float32)
     brightness_map = np.zeros(ratio.shape, np.float32)
     a = lab[:, :, 1][coloured].astype(np.float32) - 128.0
@@ -176,6 +229,7 @@ def _inks(
     hues = ((np.degrees(np.arctan2(b, a)) + 360.0) % 360.0 // _HUE_BIN_DEGREES).astype(np.int16)
     pixel_ratio, pixel_brightness = ratio[coloured], brightest[coloured]
     ratios = np.zeros(hues.shape, np.float32)
+    measured_hues = np.zeros(hues.shape, np.float32)
     brightnesses = np.zeros(hues.shape, np.float32)
     for hue in np.unique(hues):
         in_bin = hues == hue
@@ -184,10 +238,13 @@ def _inks(
         pure_ratio = float(np.percentile(pixel_ratio[in_bin], _PURE_INK_PERCENTILE_LOW))
         saturated = in_bin & (pixel_ratio <= np.percentile(pixel_ratio[in_bin], 2 * _PURE_INK_PERCENTILE_LOW))
         ratios[in_bin] = max(pure_ratio, 1e-3)
+        measured_hues[in_bin] = hue + 1
         brightnesses[in_bin] = min(1.0, float(np.median(pixel_brightness[saturated])) / paper)
     ratio_map[coloured] = ratios
     brightness_map[coloured] = brightnesses
-    return _InkMaps(ratio_map, brightness_map)
+    hue_map = np.zeros(ratio.shape, np.float32)
+    hue_map[coloured] = measured_hues
+    return _InkMaps(ratio_map, brightness_map, hue_map)
 
 
 def _chroma(lab: np.ndarray) -> np.ndarray:

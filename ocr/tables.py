@@ -43,9 +43,11 @@ from ocr.engine import OcrPage, OcrWord
 
 __all__ = ["Cell", "Table", "find_and_erase_tables", "find_tables", "rebuild_with_tables", "remove_rules"]
 
-# Rule lengths relative to the page: a horizontal rule piece must be longer than a bold "TT" bar or
-# a dash (~W/40 = 62 px on A4 at 300 DPI); a vertical piece longer than the stem of an "l"
-# (~35 px at 12 pt) but shorter than the smallest single-line table row (~80 px).
+# Rule lengths relative to the page's short side (W) and long side (H), whichever way the page lies
+# (the stem of an "l" is as tall on a landscape page as on a portrait one; H/70 taken from a
+# landscape page's height erased those stems): a horizontal rule piece must be longer than a bold
+# "TT" bar or a dash (~W/40 = 62 px on A4 at 300 DPI); a vertical piece longer than the stem of an
+# "l" (~35 px at 12 pt) but shorter than the smallest single-line table row (~80 px).
 _HORIZONTAL_KERNEL_FRACTION = 1 / 40
 _VERTICAL_KERNEL_FRACTION = 1 / 70
 _MIN_KERNEL = 25
@@ -496,11 +498,12 @@ class _Scale:
 
     @classmethod
     def of(cls, height: int, width: int) -> _Scale:
+        short, long = sorted((height, width))
         return cls(
-            horizontal_length=max(_MIN_KERNEL, round(width * _HORIZONTAL_KERNEL_FRACTION)),
-            vertical_length=max(_MIN_KERNEL, round(height * _VERTICAL_KERNEL_FRACTION)),
-            gap=max(5, round(width * _GAP_FRACTION)),
-            tolerance=max(4, round(width * _SAME_RULE_FRACTION)),
+            horizontal_length=max(_MIN_KERNEL, round(short * _HORIZONTAL_KERNEL_FRACTION)),
+            vertical_length=max(_MIN_KERNEL, round(long * _VERTICAL_KERNEL_FRACTION)),
+            gap=max(5, round(short * _GAP_FRACTION)),
+            tolerance=max(4, round(short * _SAME_RULE_FRACTION)),
         )
 
     @property

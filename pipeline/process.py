@@ -266,6 +266,7 @@ def ocr_page(
     item: InputFile, page: int, settings: RunSettings
 ) -> tuple[PageText | Problem, dict[str, float]]:
     """Render, clean up and OCR one page (1-based). Page-level failures come back as a Problem."""
+    from ocr.geometry import read_each_page
     from ocr.page_reader import read_page
     from ocr.render import SCAN_DPI_INFO, render_page
     from ocr.threads import single_threaded
@@ -301,7 +302,10 @@ def ocr_page(
                 uniform_block=uniform_block,
             )
 
-        result = read_with_second_chance(cleaned.image, read, letters_seen)
+        def read_one_page(image: np.ndarray, letters: int) -> OcrPage:
+            return read_with_second_chance(image, read, letters)
+
+        result = read_each_page(cleaned.image, read_one_page, letters_seen)
         height, width = cleaned.image.shape[:2]
         timer.add("ocr", t)
     except MissingDependencyError:

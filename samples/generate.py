@@ -32,7 +32,18 @@ TEXTS_DIR = SAMPLES_DIR / "texts"
 sys.path.insert(0, str(SAMPLES_DIR.parent))
 sys.path.insert(0, str(SAMPLES_DIR))
 
-from ink import InkMark, seal_mark, signature_mark, stamp  # noqa: E402
+from ink import (  # noqa: E402
+    HIGHLIGHTER_GREEN,
+    HIGHLIGHTER_YELLOW,
+    PEN_BLACK,
+    SIGNATURE_BLUE,
+    InkMark,
+    highlighter_mark,
+    note_mark,
+    seal_mark,
+    signature_mark,
+    stamp,
+)
 from photo import phone_photo, write_photo_jpeg  # noqa: E402
 
 from schemas import KPI_CODES  # noqa: E402
@@ -43,8 +54,11 @@ Degradation = Literal["none", "clean", "mild", "heavy"]
 # What is done to a scan besides the degradation: "seal" stamps a red seal and a blue signature over
 # the signature block of the last page (samples/ink.py); "upside-down" feeds the last page upside down;
 # "borders" adds the black bands a scanner's open lid leaves and two punch holes in the left margin;
-# "photo" makes an "image" sample a phone photo of its page (samples/photo.py).
-Effect = Literal["none", "seal", "upside-down", "borders", "photo"]
+# "sideways" feeds the last page turned by 90° (a portrait page in a landscape image); "two-up" scans
+# the pages two by two side by side on one landscape sheet; "notes" marks a colour scan with a reader's
+# yellow and green highlighter over two printed lines and pen notes in the margins; "photo" makes an
+# "image" sample a phone photo of its page (samples/photo.py).
+Effect = Literal["none", "seal", "upside-down", "borders", "sideways", "two-up", "notes", "photo"]
 
 MM_PER_INCH = 25.4
 PT_PER_INCH = 72.0
@@ -77,6 +91,8 @@ class SampleSpec:
     # Only the first pages of the text (an "image" sample is one page): the ground truth keeps the KPIs
     # printed on them, and the signer only when the signature block is among them.
     pages: int | None = None
+    landscape: bool = False  # laid out on landscape A4 (text upright), as a wide table is printed
+    jpeg_quality: int | None = None  # scan-pdf: instead of the degradation profile's
 
 
 SAMPLES: list[SampleSpec] = [
@@ -195,6 +211,54 @@ SAMPLES: list[SampleSpec] = [
         effect="photo",
         seed="report-2022-09-travinh",
         pages=1,
+    ),
+    SampleSpec(
+        "report-2022-09-travinh-sideways",
+        "report-2022-09-travinh",
+        "tiff",
+        "clean",
+        300,
+        "report-2022-09-travinh with its last page fed sideways: the portrait page lies turned by 90° "
+        "(its top at the left) in a landscape image.",
+        effect="sideways",
+        seed="report-2022-09-travinh",
+    ),
+    SampleSpec(
+        "report-2022-09-travinh-two-up",
+        "report-2022-09-travinh",
+        "tiff",
+        "clean",
+        300,
+        "report-2022-09-travinh scanned two-up: both A4 pages side by side on one landscape A3 sheet "
+        "(the right one a little lower), one image; truth page 1 is the left page's text, then the right "
+        "page's.",
+        effect="two-up",
+        seed="report-2022-09-travinh",
+    ),
+    SampleSpec(
+        "report-2022-year-soctrang-landscape",
+        "report-2022-year-soctrang",
+        "tiff",
+        "clean",
+        300,
+        "report-2022-year-soctrang laid out on landscape A4 (text upright, lines and the plan-versus-result "
+        "table 267 mm wide): a genuinely landscape page that must not be turned.",
+        seed="report-2022-year-soctrang",
+        landscape=True,
+    ),
+    SampleSpec(
+        "report-2022-09-travinh-notes",
+        "report-2022-09-travinh",
+        "scan-pdf",
+        "clean",
+        200,
+        "report-2022-09-travinh scanned in colour at 200 DPI after a reader marked it: a yellow and a green "
+        "highlighter band over two printed lines holding KPI values, a blue pen note in the left margin and "
+        "a black pen note in the right margin.",
+        effect="notes",
+        jpeg_quality=50,
+        colour=True,
+        seed="report-2022-09-travinh",
     ),
 ]
 
@@ -406,11 +470,11 @@ LINE_SPACING = 1.3
 class Layout:
     """Flows blocks onto A4 pages; coordinates are pixels at `dpi`, origin at the top-left corner."""
 
-    def __init__(self, dpi: int) -> None:
+    def __init__(self, dpi: int, landscape: bool = False) -> None:
         self.dpi = dpi
         self.fonts = Fonts(dpi)
-        self.width = self.mm(210)
-        self.height = self.mm(297)
+        self.width = self.mm(297 if landscape else 210)
+        self.height = self.mm(210 if landscape else 297)
         # Vietnamese administrative documents (Nghị định 30/2020) use wide left and narrow right margins.
         self.left = self.mm(30)
         self.right = self.width - self.mm(20)
@@ -662,8 +726,8 @@ class Layout:
         return drawn
 
 
-def lay_out(blocks: list[Block], dpi: int) -> Layout:
-    layout = Layout(dpi)
+def lay_out(blocks: list[Block], dpi: int, landscape: bool = False) -> Layout:
+    layout = Layout(dpi, landscape)
     for block in blocks:
         layout.add(block)
     return layout
@@ -815,6 +879,54 @@ def seal_and_signature(
     return [seal, signature]
 
 
+def two_up(scans: list[np.ndarray], dpi: int) -> list[np.ndarray]:
+    """The pages two by two side by side on one sheet, as two A4 pages laid on an A3 scanner: the right
+    page lies 2 mm lower than the left (a last odd page lies alone on the left of its sheet)."""
+    drop = round(2 * dpi / MM_PER_INCH)
+    sheets = []
+    for left_index in range(0, len(scans), 2):
+        left = scans[left_index]
+        height, width = left.shape
+        sheet = np.full((height, 2 * width), 255, np.uint8)
+        sheet[:, :width] = left
+        if left_index + 1 < len(scans):
+            sheet[drop:, width:] = scans[left_index + 1][: height - drop]
+        sheets.append(sheet)
+    return sheets
+
+
+def _line_box(page: Page, layout: Layout, containing: str) -> tuple[float, float, float, float]:
+    """The box (left, top, right, bottom) of the drawn line with a run containing `containing`."""
+    run = next(r for r in page.runs if containing in r.text)
+    on_line = [r for r in page.runs if r.baseline == run.baseline]
+    fonts = layout.fonts
+    right = max(r.x + fonts.get(r.bold, r.italic, r.size_pt).getlength(r.text) for r in on_line)
+    size = layout.pt(run.size_pt)
+    return min(r.x for r in on_line), run.baseline - size * 0.75, right, run.baseline + size * 0.22
+
+
+def reader_marks(
+    layout: Layout, shape: tuple[int, ...], rng: np.random.Generator
+) -> dict[int, list[InkMark]]:
+    """A reader's marks by page index: yellow over the line with the documents issued, green over the
+    certificates' total, a blue note in the left margin beside the first, a black one in the right
+    margin of the last page."""
+    page_shape = (int(shape[0]), int(shape[1]))
+    marks: dict[int, list[InkMark]] = {}
+    for colour, value in ((HIGHLIGHTER_YELLOW, "17.882"), (HIGHLIGHTER_GREEN, "2.731")):
+        index = next(i for i, page in enumerate(layout.pages) if any(value in r.text for r in page.runs))
+        box = _line_box(layout.pages[index], layout, value)
+        marks.setdefault(index, []).append(highlighter_mark(page_shape, box, colour, layout.dpi, rng))
+        if colour == HIGHLIGHTER_YELLOW:
+            at = (layout.mm(4), box[1] - layout.mm(2))
+            note = note_mark(page_shape, at, (22, 12), 3, SIGNATURE_BLUE, layout.dpi, rng)
+            marks[index].append(note)
+    last = len(layout.pages) - 1
+    at = (layout.right + layout.mm(3), layout.top + layout.mm(40))
+    marks.setdefault(last, []).append(note_mark(page_shape, at, (15, 10), 2, PEN_BLACK, layout.dpi, rng))
+    return marks
+
+
 def write_tiff(path: Path, pages: list[np.ndarray], dpi: int) -> None:
     images = [Image.fromarray(np.where(p < 150, 0, 255).astype(np.uint8), "L").convert("1") for p in pages]
     images[0].save(path, compression="group4", save_all=True, append_images=images[1:], dpi=(dpi, dpi))
@@ -902,11 +1014,25 @@ def _first_pages(content: dict, pages: list[str], count: int) -> dict:
     return {**content, "kpis": kept_kpis, "metadata": metadata}
 
 
+def pages_per_sheet(spec: SampleSpec) -> int:
+    """Drawn pages per page of the input file: two on a two-up sheet."""
+    return 2 if spec.effect == "two-up" else 1
+
+
+def file_pages(spec: SampleSpec, pages: list[str]) -> list[str]:
+    """The truth text of each page of the input file: on a two-up sheet the left page's lines, a form
+    feed on a line of its own, then the right page's (as ocr/geometry.py joins the readings)."""
+    per_sheet = pages_per_sheet(spec)
+    return ["\n\f\n".join(pages[i : i + per_sheet]) for i in range(0, len(pages), per_sheet)]
+
+
 def build_truth(spec: SampleSpec, content: dict, pages: list[str], input_name: str) -> GroundTruth:
     kpis = []
+    per_sheet = pages_per_sheet(spec)
     for code, value, snippet in content["kpis"]:
         definition = KPI_CODES[code]
         page, on_page = locate_kpi(pages, unicodedata.normalize("NFC", snippet), float(value))
+        page = (page - 1) // per_sheet + 1
         kpis.append(
             {
                 "kpi": code,
@@ -927,7 +1053,7 @@ def build_truth(spec: SampleSpec, content: dict, pages: list[str], input_name: s
             "degradation": spec.degradation,
             "dpi": None if spec.kind in ("digital-pdf", "image") else spec.dpi,
             "description": description,
-            "pages": pages,
+            "pages": file_pages(spec, pages),
             "metadata": content["metadata"],
             "kpis": kpis,
         }
@@ -948,7 +1074,7 @@ INPUT_SUFFIX: dict[str, str] = {
 def generate(spec: SampleSpec) -> Path:
     blocks = parse_markup((TEXTS_DIR / f"{spec.text}.md").read_text(encoding="utf-8"))
     content = yaml.safe_load((TEXTS_DIR / f"{spec.text}.yaml").read_text(encoding="utf-8"))
-    layout = lay_out(blocks, spec.dpi)
+    layout = lay_out(blocks, spec.dpi, spec.landscape)
     pages_text = [unicodedata.normalize("NFC", page.text) for page in layout.pages]
     if spec.pages is not None:
         content = _first_pages(content, pages_text, spec.pages)
@@ -966,10 +1092,13 @@ def generate(spec: SampleSpec) -> Path:
             if spec.effect == "seal":
                 marks = seal_and_signature(layout, content["metadata"], scans[-1].shape, rng)
                 scans[-1] = stamp(scans[-1], marks)
+            elif spec.effect == "notes":
+                for index, page_marks in reader_marks(layout, scans[0].shape, rng).items():
+                    scans[index] = stamp(scans[index], page_marks)
             if not spec.colour:
                 scans = [_grey(scan) for scan in scans]
             scanned = dt.datetime.combine(content["metadata"]["issue_date"], dt.time(9, 0))
-            write_scan_pdf(input_path, scans, spec.dpi, profile.jpeg_quality, scanned)
+            write_scan_pdf(input_path, scans, spec.dpi, spec.jpeg_quality or profile.jpeg_quality, scanned)
         elif spec.kind == "tiff":
             profile = PROFILES[spec.degradation]
             scans = [degrade(page, profile, rng, spec.dpi) for page in clean]
@@ -977,6 +1106,10 @@ def generate(spec: SampleSpec) -> Path:
                 scans[-1] = np.ascontiguousarray(scans[-1][::-1, ::-1])
             elif spec.effect == "borders":
                 scans = [scanner_borders(scan, spec.dpi, rng) for scan in scans]
+            elif spec.effect == "sideways":
+                scans[-1] = np.ascontiguousarray(np.rot90(scans[-1]))
+            elif spec.effect == "two-up":
+                scans = two_up(scans, spec.dpi)
             write_tiff(input_path, scans, spec.dpi)
         elif spec.kind == "image":
             profile = PROFILES[spec.degradation]

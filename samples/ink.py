@@ -17,11 +17,27 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["SEAL_RED", "SIGNATURE_BLUE", "InkMark", "seal_mark", "signature_mark", "stamp"]
+__all__ = [
+    "HIGHLIGHTER_GREEN",
+    "HIGHLIGHTER_YELLOW",
+    "PEN_BLACK",
+    "SEAL_RED",
+    "SIGNATURE_BLUE",
+    "InkMark",
+    "highlighter_mark",
+    "note_mark",
+    "seal_mark",
+    "signature_mark",
+    "stamp",
+]
 
 # Scanned colours of a red stamp pad and a blue ballpoint pen on white paper (RGB).
 SEAL_RED = (214, 38, 48)
 SIGNATURE_BLUE = (28, 52, 168)
+PEN_BLACK = (40, 40, 46)
+# Fluorescent highlighters as a scanner sees them: bright, strongly coloured, transparent over print.
+HIGHLIGHTER_YELLOW = (250, 236, 70)
+HIGHLIGHTER_GREEN = (130, 230, 120)
 MM_PER_INCH = 25.4
 
 
@@ -124,3 +140,65 @@ def stamp(page: np.ndarray, marks: list[InkMark]) -> np.ndarray:
         ink = np.asarray(mark.colour, dtype=np.float32) / 255.0
         colour *= 1.0 - mark.strength[:, :, None] * (1.0 - ink)
     return np.clip(colour, 0, 255).astype(np.uint8)
+
+
+def highlighter_mark(
+    shape: tuple[int, int],
+    box: tuple[float, float, float, float],
+    colour: tuple[int, int, int],
+    dpi: int,
+    rng: np.random.Generator,
+) -> InkMark:
+    """A highlighter band over `box` (left, top, right, bottom): a broad felt tip drawn once along the
+    line, a little wider and taller than the print, slightly slanted, its ends rounded, denser where the
+    stroke overlaps itself at the ends."""
+    height, width = shape
+    left, top, right, bottom = box
+    overhang = _mm(1.5, dpi)
+    tip = (bottom - top) + _mm(1.5, dpi)
+    middle = (top + bottom) / 2
+    slant = rng.uniform(-_mm(0.8, dpi), _mm(0.8, dpi))
+    canvas = np.zeros((height, width), np.uint8)
+    start = (round(left - overhang), round(middle - slant))
+    end = (round(right + overhang), round(middle + slant))
+    cv2.line(canvas, start, end, 255, max(2, round(tip)), lineType=cv2.LINE_AA)
+    strength = canvas.astype(np.float32) / 255.0
+    # A felt tip lays ink unevenly along the stroke.
+    streaks = rng.uniform(0.8, 1.0, (1, 64)).astype(np.float32)
+    strength *= cv2.resize(streaks, (width, height), interpolation=cv2.INTER_LINEAR)
+    return InkMark(np.clip(strength, 0.0, 1.0), colour)
+
+
+def note_mark(
+    shape: tuple[int, int],
+    top_left: tuple[float, float],
+    size_mm: tuple[float, float],
+    lines: int,
+    colour: tuple[int, int, int],
+    dpi: int,
+    rng: np.random.Generator,
+) -> InkMark:
+    """A handwritten note in a margin: `lines` lines of cursive-like pen loops filling `size_mm`
+    (width, height), each line a few "words" with gaps, and an underline under the last one."""
+    height, width = shape
+    x0, y0 = top_left
+    span_x, span_y = _mm(size_mm[0], dpi), _mm(size_mm[1], dpi)
+    line_step = span_y / lines
+    canvas = np.zeros((height, width), np.uint8)
+    pen = max(2, round(_mm(0.4, dpi)))
+    for line in range(lines):
+        baseline = y0 + line_step * (line + 0.7)
+        x = x0
+        while x < x0 + span_x * rng.uniform(0.75, 1.0):
+            word = min(_mm(rng.uniform(4.0, 9.0), dpi), x0 + span_x - x)
+            samples = max(20, int(word))
+            t = np.linspace(0.0, 1.0, samples)
+            loops = word / _mm(1.6, dpi)
+            px = x + word * t + _mm(0.6, dpi) * np.sin(2 * np.pi * loops * t)
+            py = baseline - line_step * 0.35 * np.abs(np.sin(np.pi * loops * t + rng.uniform(0, 3)))
+            points = np.round(np.stack([px, py], axis=1)).astype(np.int32)
+            cv2.polylines(canvas, [points], False, 255, pen, lineType=cv2.LINE_AA)
+            x += word + _mm(rng.uniform(1.5, 2.5), dpi)
+    underline_y = round(y0 + span_y + _mm(0.5, dpi))
+    cv2.line(canvas, (round(x0), underline_y), (round(x0 + span_x * 0.8), underline_y + 3), 255, pen)
+    return InkMark(canvas.astype(np.float32) / 255.0 * 0.9, colour)

@@ -201,17 +201,21 @@ def test_panel_of_the_sample_run_keeps_the_scan_of_the_report_also_given_as_txt(
     problems = pd.read_parquet(sample_run.out_dir / "problems.parquet")
     dup = problems[problems.code == DUPLICATE_REPORT]
     # The same report given more than once: the .txt copy of the January scan, and the border, upside-down,
-    # phone-photo, seal and signature variants of two scans (issue 15). One copy of each report stays
-    # unflagged.
+    # phone-photo, sideways, two-up, highlighter, landscape, seal and signature variants of three scans
+    # (issue 15). One copy of each report stays unflagged.
     flagged = {Path(p).name for p in dup.source_path}
-    assert "report-2023-02-travinh-eng.txt" in flagged and len(flagged) == 6
+    assert "report-2023-02-travinh-eng.txt" in flagged and len(flagged) == 10
     for copies in (
         {
             "report-2022-09-travinh.tif",
             "report-2022-09-travinh-borders.tif",
             "report-2022-09-travinh-upside-down.tif",
             "report-2022-09-travinh-photo.jpg",
+            "report-2022-09-travinh-sideways.tif",
+            "report-2022-09-travinh-two-up.tif",
+            "report-2022-09-travinh-notes.pdf",
         },
+        {"report-2022-year-soctrang.pdf", "report-2022-year-soctrang-landscape.tif"},
         {
             "report-2022-h1-vinhlong.pdf",
             "report-2022-h1-vinhlong-seal-colour.pdf",

@@ -26,6 +26,11 @@ SAMPLE_CER_LIMIT = {
     # the light, curl, JPEG q70): issue 15 asks for the CER of the plain scan within 1 point; measured 0.73%
     # raw against 0.20% on the plain scan's page (6.8% without the photo stage).
     "report-2022-09-travinh-photo": 0.009,
+    # Issue 15 asks for the final CER within 1 point of the same text scanned plainly. Raw CER measured
+    # 0.89% (highlighter and pen notes, colour 200 DPI JPEG q50) and 0.67% (landscape layout) against
+    # 0.30% and 0.27% for their plain twins (the same generator spec without the effect / portrait).
+    "report-2022-09-travinh-notes": 0.011,
+    "report-2022-year-soctrang-landscape": 0.01,
 }
 # Values the pipeline still misses on the sample scans. Listed, not skipped: the test fails when one of them
 # is read again, so that the entry is removed. (The issue-15 scans' "văn bản ởi" and glued "Vănbản 26.118"
