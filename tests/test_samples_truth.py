@@ -155,7 +155,8 @@ def test_committed_truth_pages_match_the_generator_layout(generator: ModuleType)
         blocks = generator.parse_markup(
             (SAMPLES_DIR / "texts" / f"{spec.text}.md").read_text(encoding="utf-8")
         )
-        pages = [page.text for page in generator.lay_out(blocks, spec.dpi, spec.landscape).pages][: spec.pages]
+        layout = generator.lay_out(blocks, spec.dpi, spec.landscape)
+        pages = [page.text for page in layout.pages][: spec.pages]
         assert generator.file_pages(spec, pages) == truth.pages, (
             f"{spec.name}: rerun python samples/generate.py"
         )
