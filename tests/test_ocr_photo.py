@@ -160,3 +160,18 @@ def test_the_pipeline_cleans_up_the_photos_page_and_leaves_scans_alone() -> None
     assert abs(height / width - A4_RATIO) < 0.01
     scan = clean_for_ocr(render_page(SAMPLES / "report-2022-09-travinh.tif", 1))
     assert "photo-perspective" not in scan.steps
+
+
+def test_a_photo_put_into_a_pdf_is_straightened_too(tmp_path: Path) -> None:
+    # Phones' "scan to PDF" and chat apps wrap the photo in a PDF: no EXIF tag there, the page rendered
+    # by poppler, and the same page finding has to work on it.
+    from PIL import ImageOps
+
+    from pipeline.process import clean_for_ocr
+
+    photo = ImageOps.exif_transpose(Image.open(SAMPLES / "report-2022-09-travinh-photo.jpg")).convert("RGB")
+    photo.save(tmp_path / "photo.pdf", resolution=150)
+    cleaned = clean_for_ocr(render_page(tmp_path / "photo.pdf", 1, 300))
+    assert cleaned.steps[0] == "photo-perspective"
+    height, width = cleaned.image.shape
+    assert abs(height / width - A4_RATIO) < 0.01
