@@ -50,8 +50,19 @@ def _add_output_options(parser: argparse.ArgumentParser, default: object) -> Non
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_engine_option(parser: argparse.ArgumentParser) -> None:
     from pipeline.engines import DEFAULT_ENGINE, ENGINE_NAMES
+
+    parser.add_argument(
+        "--engine",
+        choices=ENGINE_NAMES,
+        default=DEFAULT_ENGINE,
+        help="OCR engine: tesserocr reads in-process (faster), tesseract runs the command line per page "
+        "(default: %(default)s)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
     from pipeline.settings import default_jobs
 
     # argparse's own usage errors exit with 2, ExitCode.BAD_ARGS.
@@ -81,13 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: all cores, %(default)s here)",
     )
     run.add_argument("--lang", default="vie", help="Tesseract language (default: %(default)s)")
-    run.add_argument(
-        "--engine",
-        choices=ENGINE_NAMES,
-        default=DEFAULT_ENGINE,
-        help="OCR engine: tesserocr reads in-process (faster), tesseract runs the command line per page "
-        "(default: %(default)s)",
-    )
+    _add_engine_option(run)
     run.add_argument("--dpi", type=_dpi, default=300, help="PDF rendering resolution (default: %(default)s)")
     run.add_argument(
         "--ocr-letter-height",
@@ -194,16 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="also score the wording corpus in DIR (its train/ and test/ parts, apart)",
+        help="also score the wording corpus in DIR (each of its parts apart)",
     )
     ev.add_argument("--jobs", type=_positive_int, default=default_jobs())
-    ev.add_argument(
-        "--engine",
-        choices=ENGINE_NAMES,
-        default=DEFAULT_ENGINE,
-        help="OCR engine: tesserocr reads in-process (faster), tesseract runs the command line per page "
-        "(default: %(default)s)",
-    )
+    _add_engine_option(ev)
     return parser
 
 
