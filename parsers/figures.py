@@ -674,7 +674,8 @@ class FigureReader:
         spans: set[tuple[int, int]] = set()
         for position, key in enumerate(keys):
             for phrase in by_first.get(key, ()):
-                if tuple(keys[position : position + len(phrase)]) == phrase:
+                said = tuple(keys[position : position + len(phrase)]) == phrase
+                if said and not self._excluded_at(position):
                     spans.add(self.clause(position))
         for (first, _end, own), former in zip(self._place_mentions, self._former_flags, strict=True):
             # A province named as it was before the 2025 merger is a part of this one: _former_parts.
@@ -682,6 +683,23 @@ class FigureReader:
                 spans.add(self.sentence(first))
         spans.update(self.clause(position) for position in self._named_bodies)
         return spans
+
+    def _excluded_at(self, position: int) -> bool:
+        """Whether token `position` lies in a bracket of its clause opened by an `excluding` phrase ("(chưa
+        bao gồm hồ sơ ... của các bộ, ngành)"): what it names is left out of the figure, not its owner."""
+        tokens = self.tokens
+        clause_start, _ = self.clause(position)
+        for opening in range(position - 1, clause_start - 1, -1):
+            if tokens[opening].key == ")":
+                return False
+            if tokens[opening].key == "(":
+                inside = tuple(t.key for t in tokens[opening + 1 : position] if t.kind in ("word", "num"))
+                return any(
+                    inside[i : i + len(phrase)] == phrase
+                    for phrase in self.vocabulary.excluding
+                    for i in range(len(inside) - len(phrase) + 1)
+                )
+        return False
 
     @cached_property
     def _former_parts(self) -> list[tuple[int, int]]:
@@ -1133,6 +1151,23 @@ class FigureReader:
             return False
         return bool(self._unit_at(after + 1)) or self.counts_unknown(after + 1)
 
+    def _compares_amounts(self, index: int) -> bool:
+        """Whether the percentage at `index` follows a `compares_amounts` word (a qualifier may stand
+        between) with no count before it in its clause: one amount as a share of another, not a rate."""
+        tokens = self.tokens
+        qualifiers = self.vocabulary.qualifiers.values()
+        qualifier_words = {word for phrases in qualifiers for phrase in phrases for word in phrase}
+        position = index - 1
+        while position >= 0 and tokens[position].kind == "word" and tokens[position].key in qualifier_words:
+            position -= 1
+        if position < 0 or tokens[position].key not in self.vocabulary.compares_amounts:
+            return False
+        clause_start = self.report.clause_start(index)
+        return not any(
+            tokens[i].kind == "num" and tokens[i].value_ok and self._noun_at(i + 1)
+            for i in range(clause_start, position)
+        )
+
     def _counts_a_possessor(self, index: int, after: int) -> bool:
         """Whether the count at `index` follows a preposition and no KPI noun follows it: it counts whose
         or where the thing is ("hồ sơ của 17 sở, ngành", "tại 125 cơ quan"), not the thing."""
@@ -1324,6 +1359,8 @@ class FigureReader:
         if cell is None and not quantity.percent and self._counts_a_possessor(index, quantity.end):
             return None
         if cell is None and quantity.percent and self._share_of_other_things(quantity.end):
+            return None
+        if cell is None and quantity.percent and self._compares_amounts(index):
             return None
         if cell is not None:
             return self._read_cell(cell, quantity)

@@ -1,0 +1,66 @@
+"""Classes of errors the KPI reader made on real public texts (provincial portals and newspapers read
+through the `search` tool's pages corpus, never copied here), each rewritten as our own sentences with our
+own numbers: the trap, and beside it the figure the same text must still give.
+"""
+
+from __future__ import annotations
+
+from parsers.kpis import extract_kpis
+
+
+def read(text: str, province: str | None = "Hà Tĩnh") -> dict[str, float]:
+    return {m.kpi: m.value for m in extract_kpis([text], province=province)}
+
+
+def test_a_marked_word_one_letter_from_a_short_pattern_word_is_another_word() -> None:
+    # "quả gần" folds to "qua gan", one letter from "quá hạn" (late): it was read as 19.000 late dossiers.
+    text = "Trung tâm đã giải quyết và trả kết quả gần 19.000 hồ sơ, đạt 95,1%."
+    values = read(text)
+    assert "dossier.resolved_late" not in values
+    assert values["dossier.resolved"] == 19000
+    # A garbled, unmarked spelling still matches: OCR tolerance is kept where the marks are lost.
+    assert read("Trong ky, giai quyet qua han 212 ho so.")["dossier.resolved_late"] == 212
+
+
+def test_on_time_printed_apart_from_early_is_not_on_time_or_early() -> None:
+    # The taxonomy's on-time count includes the early ones; printed apart, neither part is that count.
+    text = (
+        "Đã giải quyết 14.820 hồ sơ; trong đó trả trước thời hạn 12.004 hồ sơ; đúng hạn 2.611 hồ sơ; "
+        "trả quá hạn 205 hồ sơ."
+    )
+    values = read(text)
+    assert "dossier.resolved_ontime" not in values
+    assert values["dossier.resolved"] == 14820
+    assert values["dossier.resolved_late"] == 205
+    together = "Đã giải quyết 14.820 hồ sơ, trong đó đúng hạn và sớm hạn 14.615 hồ sơ."
+    assert read(together)["dossier.resolved_ontime"] == 14615
+
+
+def test_procedures_announced_by_decision_are_not_published_on_the_national_portal() -> None:
+    announced = "Năm 2024, UBND tỉnh đã công bố 1.306 TTHC ở 3 cấp: tỉnh, huyện, xã."
+    assert "dvc.procedures_published_national" not in read(announced)
+    published = "Tỉnh đã công khai 1.911 TTHC trên Cổng DVCQG."
+    assert read(published)["dvc.procedures_published_national"] == 1911
+
+
+def test_one_amount_as_a_share_of_another_is_no_rate() -> None:
+    ratio = "Số hồ sơ trực tuyến của 6 tháng đầu năm bằng gần 80% số hồ sơ trực tuyến của cả năm 2023."
+    assert "dossier.received_online_pct" not in read(ratio)
+    share = "Tỉnh tiếp nhận 30.114 hồ sơ, trong đó 9.035 hồ sơ trực tuyến, bằng 30%."
+    values = read(share)
+    assert values["dossier.received_online"] == 9035
+
+
+def test_a_bracket_leaving_out_a_ministry_s_dossiers_keeps_the_figure_the_province_s() -> None:
+    text = (
+        "Trong quý, toàn tỉnh tiếp nhận 41.200 hồ sơ. Trong đó, có 10.944 hồ sơ trực tuyến (đạt tỷ lệ "
+        "26,56%, chưa bao gồm hồ sơ tiếp nhận trên hệ thống của các bộ, ngành trung ương); 30.256 hồ sơ "
+        "trực tiếp."
+    )
+    values = read(text)
+    assert values["dossier.received_online"] == 10944
+    assert values["dossier.received_online_pct"] == 26.56
+    assert values["dossier.received_direct"] == 30256
+    # Named as the figure's owner, the ministries still make the clause theirs.
+    owner = "Trong quý, các bộ, ngành trung ương tiếp nhận 10.944 hồ sơ trực tuyến của người dân trong tỉnh."
+    assert "dossier.received_online" not in read(owner)
