@@ -435,6 +435,9 @@ class FigureReader:
         position, words = index, 0
         while position < end and words < _MAX_AFTER:
             token = tokens[position]
+            if token.key == "," and self._synonym_after(index, position):
+                position += 1  # "3.228 chứng thư số, chữ ký số được cấp": one noun said twice
+                continue
             if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
                 break
             if token.key == ":" and position > index:
@@ -465,6 +468,25 @@ class FigureReader:
         covered = {i for start, end, _, _ in phrases for i in range(start, end)}
         unknown = (i for i in range(nouns[0][1], other) if self.tokens[i].kind == "word" and i not in covered)
         return next(unknown, other)
+
+    def _synonym_after(self, index: int, comma: int) -> bool:
+        """Whether the comma at `comma` stands between two names of one noun, the first of them the
+        number's (it follows `index`): "chứng thư số, chữ ký số", "hồ sơ, HS"."""
+        phrases = self._phrases_in(index, comma + 4)
+        before = [name for _, end, category, name in phrases if category == "slot:noun" and end == comma]
+        second = [
+            (end, name)
+            for start, end, category, name in phrases
+            if category == "slot:noun" and start == comma + 1
+        ]
+        if not before or not second or second[0][1] != before[0]:
+            return False
+        # "văn bản, văn bản đến ...": the second name says more (a direction), so it is another thing.
+        second_end = second[0][0]
+        return all(
+            category == "slot:noun" or end <= comma + 1 or start >= second_end
+            for start, end, category, _ in phrases
+        )
 
     @cached_property
     def _parent_ends(self) -> set[int]:
@@ -927,13 +949,19 @@ class FigureReader:
         start, end = self.sentence(index)
         local_first = self._local_before(index, start)
         local = self._said(local_first, self._local_after(index + 1, end), toward="start")
-        if {"action", "state", "todate"} & set(local.slots):
-            return False  # the number's own words say what it is ("nâng tổng số 2.218 ...")
         if not kpi.startswith("cert.") or KPI_CODES[kpi].scope != "cumulative":
             return False  # measured on the train wordings: only certificate stocks need this
+        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
+        if {"action", "state", "todate"} & set(local.slots):
+            # The number's own words say what it is: a stock ("nâng tổng số 2.218 ..."), or an action no
+            # frame of the code takes ("toàn tỉnh có 3.228 chứng thư số, chữ ký số được cấp" were issued
+            # to date, however many of them are still active).
+            action = local.slots.get("action")
+            if action is None or "state" in local.slots or not frames:
+                return False
+            return all(("action", action) not in (*frame.need, *frame.allow) for frame in frames)
         inherited = self._inherited(local_first, start)[0].slots
         action = inherited.get("action")
-        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
         # A stock said anywhere around ("tổng số CTS đã cấp là 2.904 (582 tổ chức ...)") keeps it.
         if action is None or not frames or {"state", "todate"} & set(inherited):
             return False

@@ -64,3 +64,18 @@ def test_a_bracket_leaving_out_a_ministry_s_dossiers_keeps_the_figure_the_provin
     # Named as the figure's owner, the ministries still make the clause theirs.
     owner = "Trong quý, các bộ, ngành trung ương tiếp nhận 10.944 hồ sơ trực tuyến của người dân trong tỉnh."
     assert "dossier.received_online" not in read(owner)
+
+
+def test_a_noun_said_twice_keeps_what_is_said_after_it() -> None:
+    # "chứng thư số, chữ ký số được cấp": the comma joins two names of one thing, so "được cấp" is said
+    # of the number: issued to date, never the active certificates (taxonomy 1.1).
+    text = (
+        "Tính đến hết năm 2023, toàn tỉnh có 4.076 chứng thư số, chữ ký số được cấp cho các cơ quan, đơn "
+        "vị. Trong đó, chứng thư số, chữ ký số đang hoạt động là 3.310."
+    )
+    values = {(m.kpi, m.scope): m.value for m in extract_kpis([text], province="Hà Tĩnh")}
+    assert values[("cert.issued", "cumulative")] == 4076
+    assert values[("cert.total", "cumulative")] == 3310
+    # Two different things after the comma stay apart: "văn bản đến" is not the documents sent.
+    sent = "Trong năm, có khoảng 1,1 triệu văn bản được gửi đi, văn bản đến khoảng 2,2 triệu văn bản."
+    assert read(sent)["doc.issued"] == 1100000
