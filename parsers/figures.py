@@ -495,6 +495,21 @@ class FigureReader:
     def _is_parent_end(self, position: int) -> bool:
         return position in self._parent_ends
 
+    def _opens_sentence(self, marker: int, sentence_start: int) -> bool:
+        """Whether only soft punctuation stands before the parent marker at `marker` in its sentence."""
+        return all(t.kind == "punct" for t in self.tokens[sentence_start:marker])
+
+    def _previous_total_sentence(self, sentence_start: int) -> int | None:
+        """Start of the sentence before `sentence_start` if it ends with a full stop and states a figure."""
+        tokens = self.tokens
+        end = sentence_start - 1
+        while end >= 0 and tokens[end].key == "\n":
+            end -= 1  # a blank line between the total and its parts
+        if end < 0 or tokens[end].key != ".":
+            return None
+        start, _ = self.sentence(end - 1) if end >= 1 else (0, 0)
+        return start if any(t.kind == "num" and t.value_ok for t in tokens[start:end]) else None
+
     def _context(self, local_first: int, sentence_start: int) -> tuple[int, int, str]:
         """Token range whose words the figure inherits, and what it is ("parent", "lead-in", "head")."""
         tokens = self.tokens
@@ -511,6 +526,12 @@ class FigureReader:
                     break
                 position -= 1
             first = max(position, start - 3 * _MAX_CONTEXT)
+            if first == sentence_start and self._opens_sentence(start, sentence_start):
+                # "Tính đến cuối năm 2021, toàn tỉnh có 3.228 chứng thư số ... . Trong đó, ... đã thu hồi
+                # 743": a sentence opened by the marker breaks down the total of the sentence before it.
+                previous = self._previous_total_sentence(sentence_start)
+                if previous is not None:
+                    return max(previous, start - 3 * _MAX_CONTEXT), start, "parent"
             return first, start, "parent"
         # A breakdown in brackets right after a count ("cấp mới 882 CTS (835 CTS cá nhân, ...)"): the count's
         # sentence up to the count is the parent: what it says nearest the count wins, even a verb said after

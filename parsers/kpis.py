@@ -230,7 +230,11 @@ class _Extractor:
         taken_numbers: set[int] = set()
         for hit in self.resolve(self.candidates()):
             figure = by_number.get(hit.value_token)
-            if figure is not None and reader.more_specific(figure, hit.rule.kpi):
+            if figure is not None and (
+                reader.more_specific(figure, hit.rule.kpi)
+                # The reader saw the stock its context says ("Tính đến ...; trong đó đã thu hồi 743").
+                or (figure.kpi == hit.rule.kpi and figure.scope != hit.rule.scope)
+            ):
                 continue  # the reader's reading of this number wins below
             if (
                 not self._policy_ok(hit.rule.kpi, hit.value_token)

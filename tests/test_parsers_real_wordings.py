@@ -79,3 +79,20 @@ def test_a_noun_said_twice_keeps_what_is_said_after_it() -> None:
     # Two different things after the comma stay apart: "văn bản đến" is not the documents sent.
     sent = "Trong năm, có khoảng 1,1 triệu văn bản được gửi đi, văn bản đến khoảng 2,2 triệu văn bản."
     assert read(sent)["doc.issued"] == 1100000
+
+
+def test_a_sentence_opened_by_trong_do_breaks_down_the_total_before_it() -> None:
+    # The parts of a to-date stock are to date too: revoked since the start, not in the period.
+    text = (
+        "Tính đến hết tháng 6/2024, toàn tỉnh đã cấp 5.140 chứng thư số cho các cơ quan, đơn vị.\n\n"
+        "Trong đó, chứng thư số đang hoạt động là 4.402; đã thu hồi 738 chứng thư số."
+    )
+    values = {(m.kpi, m.scope): m.value for m in extract_kpis([text], province="Hà Tĩnh")}
+    assert values[("cert.revoked", "cumulative")] == 738
+    assert ("cert.revoked", "period") not in values
+    assert values[("cert.total", "cumulative")] == 4402
+    # Said within the period, revocations stay the period's.
+    quarter = "Trong quý II/2024, Sở đã cấp mới 212 chứng thư số; đã thu hồi 38 chứng thư số."
+    assert {(m.kpi, m.scope): m.value for m in extract_kpis([quarter], province="Hà Tĩnh")}[
+        ("cert.revoked", "period")
+    ] == 38
