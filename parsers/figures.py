@@ -396,6 +396,11 @@ class FigureReader:
         position, words = index, 0
         while position > start and words < _MAX_BEFORE:
             token = tokens[position - 1]
+            if token.key == "(" and position == index and not self._number_shortly_before(position - 1):
+                # "hồ sơ tiếp nhận trực tiếp (54,1 ngàn hồ sơ)": a bracket opened by the number after a
+                # phrase with no count of its own gives that phrase its count.
+                position -= 1
+                continue
             if token.kind in ("compound", "hard") or token.key in _ZONE_STOPS:
                 break
             # Another figure ends the zone; a number inside a phrase ("mức độ 4") or a date's ("năm 2022")

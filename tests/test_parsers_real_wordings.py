@@ -96,3 +96,15 @@ def test_a_sentence_opened_by_trong_do_breaks_down_the_total_before_it() -> None
     assert {(m.kpi, m.scope): m.value for m in extract_kpis([quarter], province="Hà Tĩnh")}[
         ("cert.revoked", "period")
     ] == 38
+
+
+def test_a_bracket_opened_by_a_count_gives_the_phrase_before_it_its_count() -> None:
+    text = (
+        "Sáu tháng đầu năm, Trung tâm tiếp nhận 48,6 ngàn hồ sơ. Trong đó, phần lớn là hồ sơ tiếp nhận "
+        "trực tiếp (39,2 ngàn hồ sơ), số còn lại nộp trực tuyến."
+    )
+    (direct,) = [m for m in extract_kpis([text], province="Hà Tĩnh") if m.kpi == "dossier.received_direct"]
+    assert (direct.value, direct.qualifier) == (39200, "approx")
+    # A bracket breaking down a count just said stays that count's parts, not the phrase's.
+    parts = "Đã cấp mới 412 chứng thư số (371 chứng thư số cá nhân, 41 chứng thư số tổ chức)."
+    assert read(parts)["cert.issued"] == 412
