@@ -114,7 +114,9 @@ def test_late_by_the_rules_is_no_comparison_and_received_documents_are_received(
     late = "Đã giải quyết 9.310 hồ sơ; đang giải quyết 412 hồ sơ; trả quá hạn so với quy định 96 hồ sơ."
     assert read(late)["dossier.resolved_late"] == 96
     assert "dossier.resolved_late" not in read("Số hồ sơ quá hạn giảm 96 hồ sơ so với quý trước.")
-    documents = "Trong 6 tháng, có trên 98.000 văn bản điện tử được gửi đi và trên 310.000 văn bản điện tử được nhận."
+    documents = (
+        "Trong 6 tháng, có trên 98.000 văn bản điện tử được gửi đi và trên 310.000 văn bản điện tử được nhận."
+    )
     values = read(documents)
     assert values["doc.issued"] == 98000
     assert values["doc.received"] == 310000
