@@ -120,3 +120,13 @@ def test_late_by_the_rules_is_no_comparison_and_received_documents_are_received(
     values = read(documents)
     assert values["doc.issued"] == 98000
     assert values["doc.received"] == 310000
+
+
+def test_a_span_of_years_is_neither_a_count_nor_the_report_s_period() -> None:
+    national = "Số chứng thư số do Ban Cơ yếu Chính phủ cấp trong giai đoạn 2019 - 2020 là 21.405."
+    assert read(national) == {}
+    text = (
+        "Trong giai đoạn 2021 - 2024, Sở đã cấp mới 2.310 chứng thư số. "
+        "Trong năm 2024, Sở đã cấp mới 512 chứng thư số."
+    )
+    assert read(text) == {"cert.issued": 512}
