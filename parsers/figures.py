@@ -715,14 +715,17 @@ class FigureReader:
         ("... với các Bộ, ngành Trung ương; tổng văn bản đi trong quý: 49.583").
         """
         tokens = self.tokens
-        keys = [t.key if t.kind in ("word", "num") else "" for t in tokens]
+        # Commas inside a name list are no break: "83 bộ, ngành, địa phương" names the ministries.
+        words = [(i, t.key) for i, t in enumerate(tokens) if t.key != ","]
+        keys = [key if tokens[i].kind in ("word", "num") else "" for i, key in words]
         by_first: dict[str, list[Phrase]] = {}
         for phrase in self.vocabulary.others:
             by_first.setdefault(phrase[0], []).append(phrase)
         spans: set[tuple[int, int]] = set()
-        for position, key in enumerate(keys):
+        for at, key in enumerate(keys):
+            position = words[at][0]
             for phrase in by_first.get(key, ()):
-                said = tuple(keys[position : position + len(phrase)]) == phrase
+                said = tuple(keys[at : at + len(phrase)]) == phrase
                 if said and not self._excluded_at(position):
                     spans.add(self.clause(position))
         for (first, _end, own), former in zip(self._place_mentions, self._former_flags, strict=True):
@@ -867,9 +870,21 @@ class FigureReader:
             end += 1
         return start, end
 
+    def _continues_foreign_list(self, index: int) -> bool:
+        """Whether the figure's clause holds only numbers going on with a list the clause before it opened,
+        and that clause is someone else's: "... lần lượt là 83,49; 78,44% và 77,66%"."""
+        start, end = self.clause(index)
+        if start < 2 or self.tokens[start - 1].key != ";":
+            return False
+        if any(t.kind == "word" and t.key != "va" for t in self.tokens[start:end]):
+            return False
+        return self.clause(start - 2) in self._foreign_spans
+
     def is_foreign(self, index: int) -> bool:
         """Whether the figure at token `index` is someone else's: its sentence or clause says so."""
         if self.sentence(index) in self._foreign_spans or self.clause(index) in self._foreign_spans:
+            return True
+        if self._continues_foreign_list(index):
             return True
         if any(first <= index < last for first, last in self._former_parts):
             return True

@@ -130,3 +130,16 @@ def test_a_span_of_years_is_neither_a_count_nor_the_report_s_period() -> None:
         "Trong năm 2024, Sở đã cấp mới 512 chứng thư số."
     )
     assert read(text) == {"cert.issued": 512}
+
+
+def test_ministries_named_in_a_comma_list_and_values_given_in_turn_are_not_the_province_s() -> None:
+    ranking = (
+        "Trong năm, 4 bộ có tỷ lệ hồ sơ trực tuyến toàn trình cao nhất trong 80 bộ, ngành, địa phương, với "
+        "các tỷ lệ lần lượt là 88,1; 81,5% và 79,2%."
+    )
+    assert read(ranking) == {}
+    in_turn = (
+        "Tỷ lệ hồ sơ trực tuyến của các sở Tư pháp, Tài chính, Công Thương lần lượt là 83,4%, 78,1% và 77,6%."
+    )
+    assert read(in_turn) == {}
+    assert read("Tỷ lệ hồ sơ trực tuyến của tỉnh đạt 41,7%.") == {"dossier.received_online_pct": 41.7}
