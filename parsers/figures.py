@@ -1220,6 +1220,13 @@ class FigureReader:
             return False
         return bool(self._unit_at(after + 1)) or self.counts_unknown(after + 1)
 
+    def _period_said_since_todate(self, start: int, end: int) -> bool:
+        """Whether a `periods` phrase ("trong năm") follows the last `todate` phrase in [start, end)."""
+        phrases = self._phrases_in(start, end)
+        todate = [first for first, _, category, _ in phrases if category == "slot:todate"]
+        periods = [first for first, _, category, _ in phrases if category == _PERIOD]
+        return bool(periods) and (not todate or max(periods) > max(todate))
+
     def _compares_amounts(self, index: int) -> bool:
         """Whether the percentage at `index` follows a `compares_amounts` word (a qualifier may stand
         between) with no count before it in its clause: one amount as a share of another, not a rate."""
@@ -1464,6 +1471,10 @@ class FigureReader:
         )
         unit = "percent" if quantity.percent else "count"
         inherited = context.slots
+        if "todate" in inherited and self._period_said_since_todate(start, local_last):
+            # "Tính đến 31/12, có 3.642 CTS ..., trong năm cấp mới 486, thu hồi 61": the period said
+            # after the stock's date holds for the figures after it.
+            inherited = {slot: value for slot, value in inherited.items() if slot != "todate"}
         if {"state", "todate"} & set(local):
             # "...; số chứng thư số đang hoạt động là 3.900": a stock said here, whatever was done before.
             inherited = {slot: value for slot, value in inherited.items() if slot != "action"}

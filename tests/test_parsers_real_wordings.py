@@ -143,3 +143,15 @@ def test_ministries_named_in_a_comma_list_and_values_given_in_turn_are_not_the_p
     )
     assert read(in_turn) == {}
     assert read("Tỷ lệ hồ sơ trực tuyến của tỉnh đạt 41,7%.") == {"dossier.received_online_pct": 41.7}
+
+
+def test_a_period_said_after_the_stock_s_date_holds_for_the_figures_after_it() -> None:
+    text = (
+        "Tính đến ngày 31/12/2023, toàn tỉnh có 4.120 chứng thư số đang sử dụng, trong năm cấp mới 530 "
+        "chứng thư số, thu hồi 48 chứng thư số."
+    )
+    values = {(m.kpi, m.scope): m.value for m in extract_kpis([text], province="Hà Tĩnh")}
+    assert values[("cert.total", "cumulative")] == 4120
+    assert values[("cert.issued", "period")] == 530
+    assert values[("cert.revoked", "period")] == 48
+    assert ("cert.revoked", "cumulative") not in values
