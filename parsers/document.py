@@ -39,6 +39,9 @@ _new_tuple = tuple.__new__
 # A line that starts like this begins a new item: bullets, "1.", "2.1.", "a)", "II.", "*** Về ...".
 _NEW_ITEM_RE = re.compile(r"[ \t]*(?:[-+•*–—●○▪]|\d+(?:\.\d+)*[.)]\s|[a-zđ]\)\s|[IVX]+\.\s|=)")
 _DATE_WORDS = {"nam", "thang", "ngay", "quy"}
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+_YEAR_AFTER_RE = re.compile(r"\s*[-–]\s*(?:19|20)\d\d\b")
+_YEAR_BEFORE_RE = re.compile(r"\b(?:19|20)\d\d\s*[-–]\s*$")
 # Section headings: "2.2. Về Bưu chính", "I. KẾT QUẢ", "a) Hệ thống ...", "*** Về ứng dụng CNTT".
 _HEADING_RE = re.compile(r"[ \t]*(?:\d+(?:\.\d+)*\.?[ \t]+\S|[IVX]+\.[ \t]|[a-zđ]\)[ \t]|\*+[ \t]*\S)")
 _MAX_HEADING_CHARS = 150
@@ -216,7 +219,12 @@ class ReportText:
         glued = glued or (after[:1] == ":" and after[1:2].isdigit())
         # "năm 2022", "tháng 9", "ngày 18": parts of dates, not quantities.
         date_part = bool(previous) and previous[-1].key in _DATE_WORDS and re.fullmatch(r"\d{1,4}", piece)
-        return Token("num", piece, start, end, value, value is not None and not glued and not date_part)
+        # "giai đoạn 2017 - 2018": a span of years, not a count.
+        year_span = bool(_YEAR_RE.fullmatch(piece)) and bool(
+            _YEAR_AFTER_RE.match(text, end) or _YEAR_BEFORE_RE.search(text[max(0, start - 8) : start])
+        )
+        ok = value is not None and not glued and not date_part and not year_span
+        return Token("num", piece, start, end, value, ok)
 
     # --- navigation -----------------------------------------------------------------------------------
 

@@ -396,6 +396,11 @@ class FigureReader:
         position, words = index, 0
         while position > start and words < _MAX_BEFORE:
             token = tokens[position - 1]
+            if token.key == "(" and position == index and not self._number_shortly_before(position - 1):
+                # "hồ sơ tiếp nhận trực tiếp (54,1 ngàn hồ sơ)": a bracket opened by the number after a
+                # phrase with no count of its own gives that phrase its count.
+                position -= 1
+                continue
             if token.kind in ("compound", "hard") or token.key in _ZONE_STOPS:
                 break
             # Another figure ends the zone; a number inside a phrase ("mức độ 4") or a date's ("năm 2022")
@@ -435,6 +440,9 @@ class FigureReader:
         position, words = index, 0
         while position < end and words < _MAX_AFTER:
             token = tokens[position]
+            if token.key == "," and self._synonym_after(index, position):
+                position += 1  # "3.228 chứng thư số, chữ ký số được cấp": one noun said twice
+                continue
             if token.kind in ("num", "compound", "hard") or token.key in _ZONE_STOPS:
                 break
             if token.key == ":" and position > index:
@@ -466,12 +474,46 @@ class FigureReader:
         unknown = (i for i in range(nouns[0][1], other) if self.tokens[i].kind == "word" and i not in covered)
         return next(unknown, other)
 
+    def _synonym_after(self, index: int, comma: int) -> bool:
+        """Whether the comma at `comma` stands between two names of one noun, the first of them the
+        number's (it follows `index`): "chứng thư số, chữ ký số", "hồ sơ, HS"."""
+        phrases = self._phrases_in(index, comma + 4)
+        before = [name for _, end, category, name in phrases if category == "slot:noun" and end == comma]
+        second = [
+            (end, name)
+            for start, end, category, name in phrases
+            if category == "slot:noun" and start == comma + 1
+        ]
+        if not before or not second or second[0][1] != before[0]:
+            return False
+        # "văn bản, văn bản đến ...": the second name says more (a direction), so it is another thing.
+        second_end = second[0][0]
+        return all(
+            category == "slot:noun" or end <= comma + 1 or start >= second_end
+            for start, end, category, _ in phrases
+        )
+
     @cached_property
     def _parent_ends(self) -> set[int]:
         return {end for _, end, category, _ in self._phrases if category == _PARENT}
 
     def _is_parent_end(self, position: int) -> bool:
         return position in self._parent_ends
+
+    def _opens_sentence(self, marker: int, sentence_start: int) -> bool:
+        """Whether only soft punctuation stands before the parent marker at `marker` in its sentence."""
+        return all(t.kind == "punct" for t in self.tokens[sentence_start:marker])
+
+    def _previous_total_sentence(self, sentence_start: int) -> int | None:
+        """Start of the sentence before `sentence_start` if it ends with a full stop and states a figure."""
+        tokens = self.tokens
+        end = sentence_start - 1
+        while end >= 0 and tokens[end].key == "\n":
+            end -= 1  # a blank line between the total and its parts
+        if end < 0 or tokens[end].key != ".":
+            return None
+        start, _ = self.sentence(end - 1) if end >= 1 else (0, 0)
+        return start if any(t.kind == "num" and t.value_ok for t in tokens[start:end]) else None
 
     def _context(self, local_first: int, sentence_start: int) -> tuple[int, int, str]:
         """Token range whose words the figure inherits, and what it is ("parent", "lead-in", "head")."""
@@ -489,6 +531,12 @@ class FigureReader:
                     break
                 position -= 1
             first = max(position, start - 3 * _MAX_CONTEXT)
+            if first == sentence_start and self._opens_sentence(start, sentence_start):
+                # "Tính đến cuối năm 2021, toàn tỉnh có 3.228 chứng thư số ... . Trong đó, ... đã thu hồi
+                # 743": a sentence opened by the marker breaks down the total of the sentence before it.
+                previous = self._previous_total_sentence(sentence_start)
+                if previous is not None:
+                    return max(previous, start - 3 * _MAX_CONTEXT), start, "parent"
             return first, start, "parent"
         # A breakdown in brackets right after a count ("cấp mới 882 CTS (835 CTS cá nhân, ...)"): the count's
         # sentence up to the count is the parent: what it says nearest the count wins, even a verb said after
@@ -667,14 +715,18 @@ class FigureReader:
         ("... với các Bộ, ngành Trung ương; tổng văn bản đi trong quý: 49.583").
         """
         tokens = self.tokens
-        keys = [t.key if t.kind in ("word", "num") else "" for t in tokens]
+        # Commas inside a name list are no break: "83 bộ, ngành, địa phương" names the ministries.
+        words = [(i, t.key) for i, t in enumerate(tokens) if t.key != ","]
+        keys = [key if tokens[i].kind in ("word", "num") else "" for i, key in words]
         by_first: dict[str, list[Phrase]] = {}
         for phrase in self.vocabulary.others:
             by_first.setdefault(phrase[0], []).append(phrase)
         spans: set[tuple[int, int]] = set()
-        for position, key in enumerate(keys):
+        for at, key in enumerate(keys):
+            position = words[at][0]
             for phrase in by_first.get(key, ()):
-                if tuple(keys[position : position + len(phrase)]) == phrase:
+                said = tuple(keys[at : at + len(phrase)]) == phrase
+                if said and not self._excluded_at(position):
                     spans.add(self.clause(position))
         for (first, _end, own), former in zip(self._place_mentions, self._former_flags, strict=True):
             # A province named as it was before the 2025 merger is a part of this one: _former_parts.
@@ -682,6 +734,23 @@ class FigureReader:
                 spans.add(self.sentence(first))
         spans.update(self.clause(position) for position in self._named_bodies)
         return spans
+
+    def _excluded_at(self, position: int) -> bool:
+        """Whether token `position` lies in a bracket of its clause opened by an `excluding` phrase ("(chưa
+        bao gồm hồ sơ ... của các bộ, ngành)"): what it names is left out of the figure, not its owner."""
+        tokens = self.tokens
+        clause_start, _ = self.clause(position)
+        for opening in range(position - 1, clause_start - 1, -1):
+            if tokens[opening].key == ")":
+                return False
+            if tokens[opening].key == "(":
+                inside = tuple(t.key for t in tokens[opening + 1 : position] if t.kind in ("word", "num"))
+                return any(
+                    inside[i : i + len(phrase)] == phrase
+                    for phrase in self.vocabulary.excluding
+                    for i in range(len(inside) - len(phrase) + 1)
+                )
+        return False
 
     @cached_property
     def _former_parts(self) -> list[tuple[int, int]]:
@@ -801,9 +870,21 @@ class FigureReader:
             end += 1
         return start, end
 
+    def _continues_foreign_list(self, index: int) -> bool:
+        """Whether the figure's clause holds only numbers going on with a list the clause before it opened,
+        and that clause is someone else's: "... lần lượt là 83,49; 78,44% và 77,66%"."""
+        start, end = self.clause(index)
+        if start < 2 or self.tokens[start - 1].key != ";":
+            return False
+        if any(t.kind == "word" and t.key != "va" for t in self.tokens[start:end]):
+            return False
+        return self.clause(start - 2) in self._foreign_spans
+
     def is_foreign(self, index: int) -> bool:
         """Whether the figure at token `index` is someone else's: its sentence or clause says so."""
         if self.sentence(index) in self._foreign_spans or self.clause(index) in self._foreign_spans:
+            return True
+        if self._continues_foreign_list(index):
             return True
         if any(first <= index < last for first, last in self._former_parts):
             return True
@@ -909,13 +990,19 @@ class FigureReader:
         start, end = self.sentence(index)
         local_first = self._local_before(index, start)
         local = self._said(local_first, self._local_after(index + 1, end), toward="start")
-        if {"action", "state", "todate"} & set(local.slots):
-            return False  # the number's own words say what it is ("nâng tổng số 2.218 ...")
         if not kpi.startswith("cert.") or KPI_CODES[kpi].scope != "cumulative":
             return False  # measured on the train wordings: only certificate stocks need this
+        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
+        if {"action", "state", "todate"} & set(local.slots):
+            # The number's own words say what it is: a stock ("nâng tổng số 2.218 ..."), or an action no
+            # frame of the code takes ("toàn tỉnh có 3.228 chứng thư số, chữ ký số được cấp" were issued
+            # to date, however many of them are still active).
+            action = local.slots.get("action")
+            if action is None or "state" in local.slots or not frames:
+                return False
+            return all(("action", action) not in (*frame.need, *frame.allow) for frame in frames)
         inherited = self._inherited(local_first, start)[0].slots
         action = inherited.get("action")
-        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
         # A stock said anywhere around ("tổng số CTS đã cấp là 2.904 (582 tổ chức ...)") keeps it.
         if action is None or not frames or {"state", "todate"} & set(inherited):
             return False
@@ -1133,6 +1220,30 @@ class FigureReader:
             return False
         return bool(self._unit_at(after + 1)) or self.counts_unknown(after + 1)
 
+    def _period_said_since_todate(self, start: int, end: int) -> bool:
+        """Whether a `periods` phrase ("trong năm") follows the last `todate` phrase in [start, end)."""
+        phrases = self._phrases_in(start, end)
+        todate = [first for first, _, category, _ in phrases if category == "slot:todate"]
+        periods = [first for first, _, category, _ in phrases if category == _PERIOD]
+        return bool(periods) and (not todate or max(periods) > max(todate))
+
+    def _compares_amounts(self, index: int) -> bool:
+        """Whether the percentage at `index` follows a `compares_amounts` word (a qualifier may stand
+        between) with no count before it in its clause: one amount as a share of another, not a rate."""
+        tokens = self.tokens
+        qualifiers = self.vocabulary.qualifiers.values()
+        qualifier_words = {word for phrases in qualifiers for phrase in phrases for word in phrase}
+        position = index - 1
+        while position >= 0 and tokens[position].kind == "word" and tokens[position].key in qualifier_words:
+            position -= 1
+        if position < 0 or tokens[position].key not in self.vocabulary.compares_amounts:
+            return False
+        clause_start = self.report.clause_start(index)
+        return not any(
+            tokens[i].kind == "num" and tokens[i].value_ok and self._noun_at(i + 1)
+            for i in range(clause_start, position)
+        )
+
     def _counts_a_possessor(self, index: int, after: int) -> bool:
         """Whether the count at `index` follows a preposition and no KPI noun follows it: it counts whose
         or where the thing is ("hồ sơ của 17 sở, ngành", "tại 125 cơ quan"), not the thing."""
@@ -1325,6 +1436,8 @@ class FigureReader:
             return None
         if cell is None and quantity.percent and self._share_of_other_things(quantity.end):
             return None
+        if cell is None and quantity.percent and self._compares_amounts(index):
+            return None
         if cell is not None:
             return self._read_cell(cell, quantity)
         start, end = self.sentence(index)
@@ -1358,6 +1471,10 @@ class FigureReader:
         )
         unit = "percent" if quantity.percent else "count"
         inherited = context.slots
+        if "todate" in inherited and self._period_said_since_todate(start, local_last):
+            # "Tính đến 31/12, có 3.642 CTS ..., trong năm cấp mới 486, thu hồi 61": the period said
+            # after the stock's date holds for the figures after it.
+            inherited = {slot: value for slot, value in inherited.items() if slot != "todate"}
         if {"state", "todate"} & set(local):
             # "...; số chứng thư số đang hoạt động là 3.900": a stock said here, whatever was done before.
             inherited = {slot: value for slot, value in inherited.items() if slot != "action"}

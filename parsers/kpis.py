@@ -27,6 +27,7 @@ from parsers.rules import RuleSet, load_rules
 from parsers.tables import TableRowHit, find_table_values
 from parsers.vocabulary import Vocabulary, fold_phrase, load_vocabulary
 from schemas.extraction import KpiMatch
+from schemas.kpi_codes import KPI_CODES
 from schemas.models import Level, Qualifier
 
 _EVIDENCE_MAX = 160
@@ -230,7 +231,16 @@ class _Extractor:
         taken_numbers: set[int] = set()
         for hit in self.resolve(self.candidates()):
             figure = by_number.get(hit.value_token)
-            if figure is not None and reader.more_specific(figure, hit.rule.kpi):
+            if figure is not None and (
+                reader.more_specific(figure, hit.rule.kpi)
+                # The reader saw the stock its context says ("Tính đến ...; trong đó đã thu hồi 743"),
+                # where the rule gives the code's usual scope rather than one of its own.
+                or (
+                    figure.kpi == hit.rule.kpi
+                    and figure.scope != hit.rule.scope
+                    and hit.rule.scope == KPI_CODES[hit.rule.kpi].scope
+                )
+            ):
                 continue  # the reader's reading of this number wins below
             if (
                 not self._policy_ok(hit.rule.kpi, hit.value_token)

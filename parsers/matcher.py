@@ -19,6 +19,8 @@ from rapidfuzz import fuzz, process
 from parsers.document import ReportText
 from parsers.folding import ocr_skeleton
 from parsers.rules import Element, KpiRule, Pattern, RuleSet, iter_elements
+from vietnamese.folding import has_marks
+from vietnamese.syllables import is_vietnamese_syllable
 
 _PERIOD_HEADS = {"thang", "quy", "nam", "ky"}
 _PERIOD_FOLLOWERS = {"i", "ii", "iii", "iv", "nay", "dau", "cuoi", "bao", "cao", "qua", "nam", "thang", "quy"}
@@ -31,6 +33,11 @@ _NOISE_PUNCT = {":", "-", "'", "`", "‘", "’", "_", "~", "•", "*", "^"}
 SkipMode = Literal["none", "noise", "light", "all"]
 _SMALL_NUMBER_RE = re.compile(r"\d{1,2}|(?:19|20)\d\d")
 _SKELETON_WEIGHT = 0.95  # a match on OCR skeletons ("chitng" ~ "chung") counts a little less
+# A word printed with its marks and spelled as a Vietnamese syllable is most likely a real word: one letter
+# away from a three-letter pattern word it is another word ("quả gần" is not "quá hạn"), so such a token
+# needs more than that to match inexactly. Longer words keep the general tolerance: the English model
+# prints marks too ("téng s6 hop thu dang hoat déng" for "tổng số hộp thư đang hoạt động").
+_MARKED_WORD_SIMILARITY = 0.7
 
 
 @lru_cache(maxsize=65536)
@@ -287,7 +294,7 @@ def _word_run(words: tuple[str, ...], follow: _Step) -> _Step:
             if table is not None:
                 value = table.get(position, 0.0)
             elif position < size and (kinds[position] == "word" or kinds[position] == "num"):
-                value = word_similarity(word, m.keys[position])  # a word outside the vocabulary
+                value = m.similarity_at(word, position)  # a word outside the vocabulary
             else:
                 return None
             if value <= 0:
@@ -538,11 +545,29 @@ class _Matcher:
             for word, value in matches[key]:
                 table = similarity[word]
                 for index in indices:
+                    if self._another_word(word, value, index):
+                        continue
                     table[index] = value
         for key, indices in others.items():
             for word, _ in matches[key]:
                 self._other_positions.setdefault(word, []).extend(indices)
         self.similarity = similarity
+
+    def similarity_at(self, word: str, index: int) -> float:
+        """word_similarity of pattern `word` and token `index`, 0 where the token is another real word."""
+        value = word_similarity(word, self.keys[index])
+        return 0.0 if self._another_word(word, value, index) else value
+
+    def _another_word(self, word: str, value: float, index: int) -> bool:
+        """Whether token `index`, similar to `word` by `value`, is a real word other than it: printed with
+        its marks and spelled as a syllable, yet a letter away (two-letter words match only OCR's garbled
+        vowels, "dé" for "độ", and keep doing so)."""
+        if not 0 < value < _MARKED_WORD_SIMILARITY or len(word) < 3:
+            return False
+        token = self.tokens[index]
+        start, end = self.report.folded.to_original(token.start, token.end)
+        surface = self.report.original[start:end]
+        return has_marks(surface) and is_vietnamese_syllable(surface)
 
     def _word_positions(self, word: str) -> frozenset[int]:
         positions = self._positions.get(word)
@@ -554,8 +579,9 @@ class _Matcher:
         else:
             found: list[int] = []
             for key, indices in self.report.unique_keys.items():
-                if word_similarity(word, key) > 0:
-                    found.extend(indices)
+                value = word_similarity(word, key)
+                if value > 0:
+                    found.extend(index for index in indices if not self._another_word(word, value, index))
             positions = frozenset(found)
         self._positions[word] = positions
         return positions
@@ -630,11 +656,11 @@ class _Matcher:
 
     def phrase_at(self, index: int, phrase: str) -> bool:
         """Whether the words of `phrase` start at token `index` (soft punctuation skipped)."""
-        kinds, keys, size = self.kinds, self.keys, self.size
+        kinds, size = self.kinds, self.size
         for word in phrase.split():
             while index < size and kinds[index] == "punct":
                 index += 1
-            if index >= size or word_similarity(word, keys[index]) <= 0:
+            if index >= size or self.similarity_at(word, index) <= 0:
                 return False
             index += 1
         return True
@@ -646,7 +672,7 @@ class _Matcher:
         for word in reversed(words):
             while position >= 0 and self.tokens[position].kind == "punct":
                 position -= 1
-            if position < 0 or word_similarity(word, self.tokens[position].key) <= 0:
+            if position < 0 or self.similarity_at(word, position) <= 0:
                 return False
             position -= 1
         return True

@@ -62,6 +62,8 @@ class Vocabulary:
     before_possessor: frozenset[str]  # before a count without its KPI noun: whose or where ("của", "tại")
     after_count: frozenset[str]  # words that may follow a count without naming what it counts ("và", "được")
     share_words: frozenset[str]  # words that may stand between a count and its share ("đạt", "chiếm")
+    compares_amounts: frozenset[str]  # before a percentage with no count of its own: a ratio ("bằng")
+    excluding: tuple[Phrase, ...]  # opening a bracket: what it names is left out ("chưa bao gồm")
     parents: tuple[Phrase, ...]
     lookalikes: tuple[Phrase, ...]  # fold like vocabulary words but say nothing ("cập nhật" is not "cấp")
     periods: tuple[Phrase, ...]  # the report's own period, said with words of a stock ("từ đầu năm đến nay")
@@ -155,6 +157,8 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         share_words=frozenset(
             word for phrase in _phrases(data.get("share_words") or [], "share_words") for word in phrase
         ),
+        compares_amounts=_words(data.get("compares_amounts"), "compares_amounts"),
+        excluding=_phrases(data.get("excluding") or [], "excluding"),
         parents=_phrases(data.get("parents") or [], "parents"),
         periods=_phrases(data.get("periods") or [], "periods"),
         lookalikes=_phrases(data.get("lookalikes") or [], "lookalikes"),

@@ -9,9 +9,10 @@ has (words in parsers/metadata_words.yaml):
   ("Gia Lai: Đẩy mạnh …"); a province merely named in the article says nothing about whose page it is;
 * the article's date: a date labelled as the publication date ("Ngày đăng: 05/11/2024"), else the earliest
   date standing alone on its line below the masthead ("Thứ Ba, 05/11/2024 08:30", "(GLO) - 15/12/2023
-  07:30"), else the earliest "Cập nhật: …" date. The page's own date line above the masthead and the
-  "thu thập ngày …" / "Truy cập" banners give the day the page was fetched, never earlier than the article,
-  so they are skipped and the earliest date is the safe choice;
+  07:30") or after a journalist's name and the time ("Thu Hà 16:34, 31/03/2023"), else the earliest
+  "Cập nhật: …" date. The page's own date line above the masthead and the "thu thập ngày …" / "Truy cập"
+  banners give the day the page was fetched, never earlier than the article, so they are skipped and the
+  earliest date is the safe choice;
 * the period of its figures: a "Kỳ thống kê: …" line, else the headline, else the first sentence of the
   lead paragraph that names one (comparisons and targets skipped), with the article's year by default.
 """
@@ -44,6 +45,8 @@ _DATE_LINE_NOISE_RE = re.compile(
     r"\(\s*[a-z]{2,6}\s*\)|thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|ngay|luc"
     r"|\d{1,2}\s*[:h]\s*\d{2}(?:\s*:\s*\d{2})?|gmt\s*\+?\s*\d*|\b(?:am|pm|sa|ch)\b|[^a-z0-9]"
 )
+_BYLINE_TIME_RE = re.compile(r"\b\d{1,2}\s*[:h]\s*\d{2}\b")
+_BYLINE_MAX_NAME_WORDS = 4
 _HEADLINE_PLACE_RE = re.compile(r"^\s*(?P<place>[^:\n]{2,30}?)\s*(?::|\s[-–]\s)")
 _SENTENCE_END_RE = re.compile(r"(?<=[.;!?])\s+")
 # A sentence comparing with another period or stating a plan does not name the period of the figures.
@@ -76,6 +79,17 @@ def masthead_province(lines: list[str]) -> str | None:
 def _is_date_line(line: str, date_text: str) -> bool:
     rest = fold_str(line).replace(fold_str(date_text), " ", 1)
     return not _DATE_LINE_NOISE_RE.sub("", rest)
+
+
+def _is_byline(line: str, date_text: str) -> bool:
+    """A journalist's by-line with the time and date of the article: "Thu Hà 16:34, 31/03/2023" (a short
+    capitalised name before the time; no other words)."""
+    before_date = line.split(date_text, 1)[0]
+    time = _BYLINE_TIME_RE.search(before_date)
+    if time is None or _DATE_LINE_NOISE_RE.sub("", fold_str(line[time.end() :].replace(date_text, " ", 1))):
+        return False
+    name = before_date[: time.start()].split()
+    return 0 < len(name) <= _BYLINE_MAX_NAME_WORDS and all(word[:1].isupper() for word in name)
 
 
 def _is_dateline(line: str) -> bool:
@@ -132,7 +146,9 @@ def article_date(lines: list[str]) -> dt.date | None:
             if label is not None:
                 if mention.start >= label.start():  # "Kỳ: 01/9–30/9 — Cập nhật: 01/10": the last one
                     updated.append(mention.date)
-            elif _is_date_line(line, line[mention.start : mention.end]):
+            elif _is_date_line(line, line[mention.start : mention.end]) or _is_byline(
+                line, line[mention.start : mention.end]
+            ):
                 standalone.append(mention.date)
     if standalone:
         return min(standalone)

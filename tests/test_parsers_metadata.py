@@ -418,6 +418,9 @@ def test_web_copy_of_a_report_header_split_over_lines() -> None:
         # An ISO date line.
         ("Đài Phát thanh và Truyền hình Vĩnh Long\n2024-03-05\nVĩnh Long số hóa hồ sơ.", "Vĩnh Long",
          dt.date(2024, 3, 5)),
+        # A journalist's by-line: name, time, date (a provincial newspaper's layout).
+        ("Tỷ lệ hồ sơ giải quyết đúng hạn tiếp tục tăng\n\nMinh Khoa 09:12, 02/04/2024\n\n"
+         "Người dân nộp hồ sơ trực tuyến ngày càng nhiều.", None, dt.date(2024, 4, 2)),
     ],
 )  # fmt: skip
 def test_web_page_date_formats(text: str, province: str | None, date: dt.date) -> None:
