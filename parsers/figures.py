@@ -1375,6 +1375,9 @@ class FigureReader:
         for said in (*headers, *([row] if row else [])):
             local.update(said.slots)
         percent = quantity.percent
+        if not percent and local.get("share") and any("noun" in said.slots for said in headers):
+            # "Tỷ lệ TTHC cung cấp trực tuyến | 1856 | 70,2%" under "TTHC | %": the column says the count.
+            del local["share"]
         if percent:
             local["share"] = "share"
             if cell.previous_headers and (len(local) == 1 or "noun" not in local):

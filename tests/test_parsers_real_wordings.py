@@ -155,3 +155,19 @@ def test_a_period_said_after_the_stock_s_date_holds_for_the_figures_after_it() -
     assert values[("cert.issued", "period")] == 530
     assert values[("cert.revoked", "period")] == 48
     assert ("cert.revoked", "cumulative") not in values
+
+
+def test_a_portal_statistics_table_with_levels_over_count_and_share_columns() -> None:
+    # Flattened from a provincial portal's statistics page: two header lines (levels, then TTHC | %).
+    table = (
+        "Tỷ lệ cung cấp dịch vụ công trực tuyến\n"
+        "| Mức độ 1 | | Mức độ 2 | | Mức độ 3 | | Mức độ 4 |\n"
+        "| TTHC | % | TTHC | % | TTHC | % | TTHC | %\n"
+        "Tỷ lệ TTHC cung cấp trực tuyến | 2210 | 100% | 2210 | 100% | 1402 | 63,4% | 655 | 29,6%\n"
+    )
+    assert read(table) == {
+        "dvc.level3_services": 1402,
+        "dvc.level3_services_pct": 63.4,
+        "dvc.level4_services": 655,
+        "dvc.level4_services_pct": 29.6,
+    }
