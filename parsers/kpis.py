@@ -23,6 +23,7 @@ from parsers.figures import Figure, FigureReader, in_english_group, read_quantit
 from parsers.folding import ocr_skeleton
 from parsers.matcher import _compiled_rules, _Hit, _Matcher
 from parsers.metadata import parse_metadata
+from parsers.places import provinces_named
 from parsers.rules import RuleSet, load_rules
 from parsers.tables import TableRowHit, find_table_values
 from parsers.vocabulary import Vocabulary, fold_phrase, load_vocabulary
@@ -377,10 +378,16 @@ def extract_kpis(
 ) -> list[KpiMatch]:
     """KPI values stated in a report; pages[0] is page 1. `rules` defaults to parsers/kpi_rules.yaml,
     `vocabulary` to parsers/figure_vocabulary.yaml; `province` is the report's own (default: the one its
-    header names), so that figures of other provinces are left out."""
+    header names, else the only province a header-less text names), so that figures of other provinces
+    are left out."""
     if not any(page.strip() for page in pages):
         return []
     if province is None:
         province = parse_metadata(pages).province
+    if province is None:
+        # A news item of its own province's paper ("Tỉnh Sơn La ... đang hoạt động là 6.632") names it
+        # and no other; naming several, it compares them, and none is the text's own.
+        named = provinces_named("\n".join(pages))
+        province = named.pop() if len(named) == 1 else None
     extractor = _Extractor(pages, rules or load_rules(), vocabulary or load_vocabulary(), province)
     return extractor.values()

@@ -14,6 +14,7 @@ date tells them apart.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Literal
 
@@ -77,6 +78,44 @@ def find_province(text: str, anchor: Literal["start", "end", "any"] = "any") -> 
             if best is None or candidate[:3] > best[:3]:
                 best = candidate
     return best[3] if best else None
+
+
+# Before a province's name these make it another unit's ("phường Sóc Trăng", "thành phố Đà Lạt").
+_UNIT_WORDS = frozenset({"xa", "phuong", "huyen", "quan", "tran", "khu"})
+_MARKED_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _same_word(printed: str, name_word: str) -> bool:
+    """A printed word with marks must carry the name's marks ("Huệ" is no "Huế"); one without any is
+    compared folded (accent-free text)."""
+    folded = fold_str(printed)
+    if folded == printed:
+        return folded == fold_str(name_word)
+    return printed == name_word
+
+
+def provinces_named(text: str) -> set[str]:
+    """Canonical names of the provinces `text` names word for word, capitalised (a name inside a longer
+    one, "Huế" in "Thừa Thiên Huế", counts once; one after a unit word, "phường Sóc Trăng", not at all)."""
+    words = _MARKED_WORD_RE.findall(unicodedata.normalize("NFC", text))
+    lower = [word.lower() for word in words]
+    found: dict[str, tuple[int, int]] = {}
+    for name in PROVINCES:
+        name_words = unicodedata.normalize("NFC", name).lower().replace("-", " ").split()
+        size = len(name_words)
+        for start in range(len(words) - size + 1):
+            window = lower[start : start + size]
+            if not words[start][:1].isupper() or not all(map(_same_word, window, name_words)):
+                continue
+            if start and fold_str(lower[start - 1]) in _UNIT_WORDS:
+                continue
+            found.setdefault(name, (start, start + size))
+    spans = list(found.items())
+    return {
+        name
+        for name, (lo, hi) in spans
+        if not any(other != name and o_lo <= lo and hi <= o_hi for other, (o_lo, o_hi) in spans)
+    }
 
 
 def canonical_place(printed: str) -> str | None:

@@ -171,3 +171,29 @@ def test_a_portal_statistics_table_with_levels_over_count_and_share_columns() ->
         "dvc.level4_services": 655,
         "dvc.level4_services_pct": 29.6,
     }
+
+
+def test_levels_3_and_4_together_are_neither_level_s_count() -> None:
+    assert read("Cổng một cửa hiện có hơn 1.900 thủ tục, trong đó hơn 70 thủ tục mức độ 3 và mức độ 4.") == {}
+    joint = (
+        "Cổng DVC tỉnh cung cấp 1.402 DVCTT mức độ 3, 4, gồm 820 dịch vụ mức độ 3 và 582 dịch vụ mức độ 4."
+    )
+    values = read(joint)
+    assert values["dvc.level3_services"] == 820
+    assert values["dvc.level4_services"] == 582
+
+
+def test_a_text_without_a_header_that_names_one_province_is_that_province_s() -> None:
+    # A provincial paper's news item: no header, the province named in the body and no other.
+    item = (
+        "Tỉnh Hà Tĩnh triển khai chữ ký số chuyên dùng từ năm 2018, đến nay số chứng thư số đang hoạt "
+        "động là 5.210 chứng thư, trong đó 4.380 chứng thư số cá nhân, 830 chứng thư số tổ chức."
+    )
+    values = {m.kpi: m.value for m in extract_kpis([item])}
+    assert values == {"cert.total": 5210, "cert.personal": 4380, "cert.organization": 830}
+    # Naming two provinces, a text compares them: neither is its own.
+    two = (
+        "Tỉnh Hà Tĩnh có 5.210 chứng thư số đang hoạt động, "
+        "tỉnh Nghệ An có 7.950 chứng thư số đang hoạt động."
+    )
+    assert extract_kpis([two]) == []
