@@ -229,7 +229,7 @@ def score_corpus(corpus_dir: Path) -> dict[str, PartScore]:
     """Scores of the parts present (train, dev, test): a missing part is simply not scored."""
     return {
         part: score_part(corpus_dir / part)
-        for part in ("train", "dev", "dev2", "dev4", "test")
+        for part in ("train", "dev", "dev2", "dev3", "dev4", "test")
         if (corpus_dir / part / "snippets.yaml").is_file() or (corpus_dir / part / "texts").is_dir()
     }
 

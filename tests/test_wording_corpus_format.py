@@ -20,7 +20,7 @@ from schemas import KPI_CODES, Level, PeriodType, Qualifier, Scope
 
 CORPUS_DIR = Path(__file__).resolve().parent / "data" / "wordings"
 TAXONOMY = Path(__file__).resolve().parent.parent / "schemas" / "kpi-taxonomy.md"
-PART_ID_PREFIX = {"test": "te", "train": "tr", "dev": "dv", "dev2": "d2", "dev4": "d4"}
+PART_ID_PREFIX = {"test": "te", "train": "tr", "dev": "dv", "dev2": "d2", "dev3": "d3", "dev4": "d4"}
 PARTS = [part for part in PART_ID_PREFIX if (CORPUS_DIR / part / "snippets.yaml").is_file()]
 
 SOURCES = {"report", "news", "portal", "table", "ministry"}
