@@ -226,7 +226,7 @@ def score_part(part_dir: Path) -> PartScore:
 
 
 def score_corpus(corpus_dir: Path) -> dict[str, PartScore]:
-    """Scores of the parts present (train, dev, test): a missing part is simply not scored."""
+    """Scores of the parts present (train, dev, dev2, dev3, dev4, test): a missing part is not scored."""
     return {
         part: score_part(corpus_dir / part)
         for part in ("train", "dev", "dev2", "dev3", "dev4", "test")
