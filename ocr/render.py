@@ -78,9 +78,10 @@ def render_pages(path: Path, dpi: int = 300, password: str | None = None) -> Ite
 
 
 def render_page(
-    path: Path, page: int, dpi: int = 300, password: str | None = None, *, native_scans: bool = False
+    path: Path, page: int, dpi: int = 300, password: str | None = None, *, native_scans: bool = True
 ) -> Image.Image:
-    """One page (1-based) of a PDF or image file: lets the pages of one document go to different workers."""
+    """One page (1-based) of a PDF or image file: lets the pages of one document go to different workers.
+    The default `native_scans` is the run's, so that `baocao review` redraws the page the run read."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
