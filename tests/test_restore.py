@@ -211,3 +211,18 @@ def test_case_inside_a_sentence_is_evidence_and_at_its_start_is_not() -> None:
         "title",
     ]
     assert informative_case("UBND tinh", 0, "UBND") is None  # all caps says nothing
+
+
+def test_marked_vowels_read_as_capitals_by_eng_ocr_are_restored_in_title_case() -> None:
+    # Real eng OCR of the held-out 2021 scan: 'Bộ', 'Hội', 'Số', 'Sở' came back 'BO', 'HOi', 'SO'; Roman
+    # numerals ('XV') and all-caps lines stay the acronym rules' business.
+    assert restore_diacritics(
+        "khéa XV va dai biéu HOi dong nhan dan cdc cap nhiém ky 2021-2026; Két qua phat"
+    ) == "khóa XV và đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2021-2026; Kết quả phạt"
+    assert restore_diacritics(
+        "Ké hoach Trién khai, phé bién cac Luat, BO luat cé hiéu luc thi hanh nam 2021 cua SO"
+    ) == "Kế hoạch Triển khai, phổ biến các Luật, Bộ luật có hiệu lực thi hành năm 2021 của Sở"
+    assert restore_diacritics("- SO ca nhan, t6 chic dugc kiém tra: 13 t6 chic, cd nhan.") == (
+        "- Số cá nhân, tổ chức được kiểm tra: 13 tổ chức, cá nhân."
+    )
+    assert restore_diacritics("BO THONG TIN VA TRUYEN THONG") == "BỘ THÔNG TIN VÀ TRUYỀN THÔNG"

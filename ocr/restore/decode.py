@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,7 @@ MAX_FORMS_PER_KEY = 18
 # Forms rarer than this (natural log ratio to the key's most frequent form) are corpus noise, not options.
 FORM_LOGP_MARGIN = 11.0
 ROMAN_OR_LIST_LETTERS = frozenset("IVXLCDM")
+VOWEL_CAPITALS = frozenset("AEIOUY")
 MIN_DROP_RATE = 0.03
 _APOSTROPHES = re.compile("['\u2019]")
 MAX_REPAIR_LENGTH = 8
@@ -211,6 +212,9 @@ class RestorationModel:
                 else:
                     slots.append(self._correction_candidates(start, end, word, confidence))
                 continue
+            if stats.noisy and _capital_vowel_misread(words, word_index, upper_share):
+                slots.append(self._capital_vowel_candidates(line, start, end, word))
+                continue
             if self._is_fixed_word(line, words, word_index, chunk, upper_share, stats.noisy):
                 slots.append(self._fixed(start, end, word))
                 continue
@@ -283,6 +287,15 @@ class RestorationModel:
             cached = self._candidate_cache[cache_key] = (forms, ids, logps)
         forms, ids, logps = cached
         return Slot(start, end, word, forms, ids, logps, True)
+
+    def _capital_vowel_candidates(self, line: str, start: int, end: int, word: str) -> Slot:
+        """A lowercase word whose marked vowels eng OCR read as capitals ('SO', 'BO', 'HOi'): the capitals
+        say a mark was there but not which, so every mark pattern of the key is equally likely (as for
+        stripped text) and the LM and the case of a capitalised word inside a sentence decide."""
+        title = word[0] + word[1:].lower()
+        flat = DocumentStats(drop_rate=1.0, noisy=False)
+        slot = self._candidates(start, end, word, flat, None, informative_case(line, start, title))
+        return replace(slot, render_case=title)
 
     def _correction_candidates(self, start: int, end: int, word: str, confidence: float) -> Slot:
         cache_key = ("correct", word, confidence)
@@ -400,7 +413,7 @@ def _render(
             continue
         pieces.append(line[cursor : slot.start])
         length += slot.start - cursor
-        word = _cased(slot.text, slot.forms[k])
+        word = _cased(slot.render_case or slot.text, slot.forms[k])
         if word != slot.text:
             changes.append(WordChange(line_number, length, slot.text, word))
         pieces.append(word)
@@ -429,6 +442,22 @@ def _repairable_case(word: str) -> bool:
     letters = [ch for ch in word if ch.isalpha() or ch in GLUED_VOWEL_SYMBOLS]
     capitals = sum(ch.isupper() for ch in letters)
     return bool(letters) and (capitals == 0 or (capitals == 1 and word[0].isupper()))
+
+
+def _capital_vowel_misread(words: list, index: int, upper_share: float) -> bool:
+    """eng OCR reads a marked lowercase vowel as a capital ('SO' for 'Sở', 'BO' for 'Bộ', 'HOi' for 'Hội'):
+    a short word in running text (not an all-caps line, no all-caps neighbour) whose capitals after the
+    first letter are all vowels. Roman numerals ('II', 'XIII') and vowel-initial words are left to the
+    other rules."""
+    word = words[index].group()
+    if not (2 <= len(word) <= 4 and word.isalpha() and word[0].isupper() and word[0] not in VOWEL_CAPITALS):
+        return False
+    tail_capitals = [ch for ch in word[1:] if ch.isupper()]
+    if not tail_capitals or any(ch not in VOWEL_CAPITALS for ch in tail_capitals):
+        return False
+    if all(ch in ROMAN_OR_LIST_LETTERS for ch in word) or not is_valid_key(fold(word)):
+        return False
+    return upper_share < 0.5 and not _has_upper_neighbour(words, index)
 
 
 def _has_upper_neighbour(words: list, index: int) -> bool:

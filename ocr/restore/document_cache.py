@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def _with_cache_bonus(
         bonus = bonuses[forms] = CACHE_WEIGHT * np.array(
             [math.log((seen[form] + CACHE_SMOOTHING) / total) for form in forms]
         )
-    return Slot(slot.start, slot.end, slot.text, slot.forms, slot.ids, slot.channel_logp + bonus, True)
+    return replace(slot, channel_logp=slot.channel_logp + bonus)
 
 
 def _minority_forms(seen: Counter[str]) -> set[str]:
