@@ -33,7 +33,7 @@ from ocr.restore.syllables import (
     apply_case,
     case_kind,
 )
-from ocr.restore.viterbi import best_paths
+from ocr.restore.viterbi import best_paths, best_paths_and_pairs
 from vietnamese.folding import fold, has_marks
 from vietnamese.letters import decompose, is_native_word
 from vietnamese.syllables import is_valid_key
@@ -165,10 +165,15 @@ class RestorationModel:
             lattices.append(self._lattice(line, stats, line_conf, unsure_below))
             chunk_offset += n_chunks
         to_decode = [i for i, slots in enumerate(lattices) if _has_choice(slots)]
-        choices = self._viterbi_batch([lattices[i] for i in to_decode])
+        decoded = [lattices[i] for i in to_decode]
+        choices, pairs = best_paths_and_pairs(self.lm, decoded)
         if unsure_below is None:
-            decoded = [lattices[i] for i in to_decode]
-            choices = agree_within_document(decoded, choices, self._viterbi_batch)
+
+            def decode_again(rescored: list[list[Slot]], which: list[int]) -> list[list[int]]:
+                known = None if pairs is None else (pairs, which)
+                return best_paths_and_pairs(self.lm, rescored, known=known)[0]
+
+            choices = agree_within_document(decoded, choices, decode_again)
         out = list(lines)
         changes: list[WordChange] = []
         for i, choice in zip(to_decode, choices, strict=True):
