@@ -237,6 +237,8 @@ class RestorationModel:
         word = words[word_index].group()
         if word.isdigit() or EMAIL_OR_URL_RE.match(chunk):
             return True
+        if word.islower() and word.isalpha():
+            return False  # most words: none of the rules below is about a lowercase letter word
         if not any(ch.isalpha() for ch in word):
             # Digits and a glued vowel symbol, no letter at all ('1€', '1¢' for 'lệ'): no case to judge by.
             return not (noisy and len(word) <= 5 and any(is_valid_key(k) for k in ocr_keys(word)))
@@ -477,7 +479,7 @@ def _has_upper_neighbour(words: list, index: int) -> bool:
 def _cased(original: str, form: str) -> str:
     if original.lower() == form:
         return original
-    if not any(ch.isupper() for ch in original):
+    if original.islower() or not any(ch.isupper() for ch in original):
         return form
     if case_kind(original) == "mixed":
         return form if original[:1].islower() else form[:1].upper() + form[1:]
