@@ -114,6 +114,7 @@ class RestorationModel:
         self._fixed_ids: dict[str, np.ndarray] = {}
         self._mix_id = lm.token_id(MIX)
         self._candidate_cache: dict[tuple, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        self._token_ids: dict[str, int] = {}  # LM id of a candidate form (lm_token is slow, forms repeat)
 
     # --- document level ----------------------------------------------------------------------------------
     def document_stats(self, text: str) -> DocumentStats:
@@ -363,7 +364,8 @@ class RestorationModel:
         else:
             forms.append(lower)  # an OCR token with digits, kept as it is unless a repair wins
             logps.append(0.0)
-        if stats.noisy and len(word) <= MAX_REPAIR_LENGTH and _repairable_case(word):
+        repairing = stats.noisy and len(word) <= MAX_REPAIR_LENGTH and _repairable_case(word)
+        if repairing:
             proposals: list[tuple[str, float]] = []
             repairs = []
             for observed_key in ocr_keys(lower):
@@ -376,28 +378,27 @@ class RestorationModel:
             for repair_key, cost in repairs:
                 for form in self.forms_by_key.get(repair_key, ())[:FORMS_PER_REPAIR]:
                     proposals.append((form, cost))
+            options = dict(zip(forms, logps, strict=True))
             for form, cost in proposals:
-                if form in forms:
-                    index = forms.index(form)
-                    logps[index] = max(logps[index], -cost)
-                else:
-                    forms.append(form)
-                    logps.append(-cost)
-            if len(forms) > MAX_NOISY_FORMS:
-                # Keep the options with the best channel + unigram score; the trigram search is cubic in this.
-                prior = [
-                    lp + float(self.lm.uni_logp[self.lm.token_id(lm_token(f))])
-                    for f, lp in zip(forms, logps, strict=True)
-                ]
-                keep = sorted(range(len(forms)), key=lambda i: -prior[i])[:MAX_NOISY_FORMS]
-                keep.sort()
-                forms = [forms[i] for i in keep]
-                logps = [logps[i] for i in keep]
-        ids = np.array([self.lm.token_id(lm_token(f)) for f in forms], dtype=np.int64)
+                options[form] = max(options.get(form, -math.inf), -cost)
+            forms, logps = list(options), list(options.values())
+        ids = np.array([self._token_id(f) for f in forms], dtype=np.int64)
+        channel_logp = np.array(logps, dtype=np.float64)
+        if repairing and len(forms) > MAX_NOISY_FORMS:
+            # Keep the options with the best channel + unigram score; the trigram search is cubic in this.
+            prior = channel_logp + self.lm.uni_logp[ids]
+            keep = np.sort(np.argsort(-prior, kind="stable")[:MAX_NOISY_FORMS])
+            forms = [forms[i] for i in keep.tolist()]
+            ids, channel_logp = ids[keep], channel_logp[keep]
         # <unk> and <mix> are classes of many word types: one particular unknown word is far less likely.
         class_member = (ids == self.lm.unk) | (ids == self._mix_id)
-        channel_logp = np.array(logps, dtype=np.float64) - CLASS_MEMBER_PENALTY * class_member
-        return forms, ids, channel_logp
+        return forms, ids, channel_logp - CLASS_MEMBER_PENALTY * class_member
+
+    def _token_id(self, form: str) -> int:
+        token_id = self._token_ids.get(form)
+        if token_id is None:
+            token_id = self._token_ids[form] = self.lm.token_id(lm_token(form))
+        return token_id
 
     def _viterbi_batch(self, lattices: list[list[Slot]]) -> list[list[int]]:
         """Best candidate index per slot for each line (`viterbi.py`)."""
