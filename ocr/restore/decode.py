@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -118,22 +118,11 @@ class RestorationModel:
 
     # --- document level ----------------------------------------------------------------------------------
     def document_stats(self, text: str) -> DocumentStats:
-        marked = plain = invalid = 0
-        for word in WORD_RE.findall(text):
-            if not word.isalpha():
-                if not word.isdigit():
-                    invalid += 1
-                continue
-            if case_kind(word) == "mixed":
-                continue
-            key = fold(word)
-            if is_valid_key(key) and is_native_word(word):
-                if has_marks(word):
-                    marked += 1
-                else:
-                    plain += 1
-            elif word.islower() or case_kind(word) == "title":
-                invalid += 1
+        word_counts = Counter(WORD_RE.findall(text))  # a document repeats its words: judge each once
+        by_kind: Counter[str] = Counter()
+        for word, count in word_counts.items():
+            by_kind[_stats_kind(word)] += count
+        marked, plain, invalid = by_kind["marked"], by_kind["plain"], by_kind["invalid"]
         total = marked + plain
         share = marked / total if total else 0.0
         drop = min(1.0, max(MIN_DROP_RATE, 1.0 - share / self.profiles.clean.natural_mark_share))
@@ -403,6 +392,19 @@ class RestorationModel:
     def _viterbi_batch(self, lattices: list[list[Slot]]) -> list[list[int]]:
         """Best candidate index per slot for each line (`viterbi.py`)."""
         return best_paths(self.lm, lattices)
+
+
+def _stats_kind(word: str) -> str:
+    """How a word counts towards the document's statistics: 'marked' or 'plain' Vietnamese syllable,
+    'invalid' (no syllable, or letters mixed with other characters), or 'other' (numbers, names)."""
+    if not word.isalpha():
+        return "other" if word.isdigit() else "invalid"
+    kind = case_kind(word)
+    if kind == "mixed":
+        return "other"
+    if is_valid_key(fold(word)) and is_native_word(word):
+        return "marked" if has_marks(word) else "plain"
+    return "invalid" if kind in ("lower", "title") else "other"
 
 
 def _has_choice(slots: list[Slot]) -> bool:
