@@ -153,6 +153,66 @@ def aligned_accuracy(truth: str, output: str, *, ignore_case: bool = False) -> t
     return correct, total
 
 
+def _aligned_pairs(truth_words: list[str], out_words: list[str]) -> dict[int, int]:
+    """Truth word index -> output word index (folded keys; a second pass for blocks read in another order)."""
+    truth_keys = [fold(w) for w in truth_words]
+    out_keys = [fold(w) for w in out_words]
+    pairs = _pairs(truth_keys, out_keys)
+    left_truth = sorted(set(range(len(truth_words))) - {t for t, _ in pairs})
+    left_out = sorted(set(range(len(out_words))) - {o for _, o in pairs})
+    second = _pairs([truth_keys[i] for i in left_truth], [out_keys[j] for j in left_out])
+    pairs.extend((left_truth[t], left_out[o]) for t, o in second)
+    return dict(pairs)
+
+
+def error_classes(truth: str, ocr: str, output: str) -> list[tuple[str, str, str, str]]:
+    """(class, truth word, OCR chunk, output word) of every wrong truth syllable. Restoration keeps the
+    whitespace, so an output word's chunk (whitespace-separated) is the OCR chunk at the same index."""
+    truth_words, out_words = WORD_RE.findall(truth), WORD_RE.findall(output)
+    ocr_chunks = ocr.split()
+    chunk_of = [i for i, chunk in enumerate(output.split()) for _ in WORD_RE.findall(chunk)]
+    paired = _aligned_pairs(truth_words, out_words)
+    errors = []
+    for t, word in enumerate(truth_words):
+        if not LETTERS_RE.fullmatch(word) or (t in paired and out_words[paired[t]] == word):
+            continue
+        if t not in paired:
+            errors.append(("not aligned (glued, split or lost)", word, "", ""))
+            continue
+        out = out_words[paired[t]]
+        chunk = ocr_chunks[chunk_of[paired[t]]]
+        if out.lower() == word.lower():
+            kind = "case only"
+        elif word.isupper() and len(word) > 1:
+            kind = "all-caps word"
+        elif any(ch.isdigit() for ch in chunk):
+            kind = "digits in the OCR chunk"
+        elif not LETTERS_RE.fullmatch(chunk):
+            kind = "punctuation or symbols in the OCR chunk"
+        elif fold(out) == fold(word):
+            kind = "letters right, marks wrong"
+        elif fold(chunk) == fold(word):
+            kind = "OCR letters right, restorer changed them"
+        else:
+            kind = "letters wrong (OCR and output)"
+        errors.append((kind, word, chunk, out))
+    return errors
+
+
+def print_error_classes(samples: list[tuple[str, str, str]], examples: int = 12) -> None:
+    from collections import Counter
+
+    errors = [e for _name, ocr, truth in samples for e in error_classes(truth, ocr, ours(ocr))]
+    by_class = Counter(kind for kind, *_ in errors)
+    print(f"  errors on held-out eng OCR by class ({len(errors)}):")
+    for kind, count in by_class.most_common():
+        common = Counter((w, c, o) for k, w, c, o in errors if k == kind).most_common(examples)
+        shown = "; ".join(
+            f"{c or '-'}→{o or '-'} ({w}){f' ×{n}' if n > 1 else ''}" for (w, c, o), n in common
+        )
+        print(f"    {count:>4} {kind}: {shown}")
+
+
 def letters_right(truth: str, ocr: str) -> tuple[int, int]:
     """(truth syllables whose aligned OCR token has the right letters, marks and case ignored; total)."""
     return aligned_accuracy(strip_marks(truth).lower(), strip_marks(ocr).lower())
@@ -389,6 +449,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--refresh-ocr", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--errors", action="store_true", help="list the held-out eng-OCR errors by class")
     args = parser.parse_args()
     results: dict[str, dict] = {}
     systems = {"ours": ours, "pyvi": pyvi_restore}
@@ -404,6 +465,8 @@ def main() -> None:
         heldout = [(ocr, truth) for name, ocr, truth in samples if name in HELDOUT_SAMPLES]
         label = "eng OCR, held-out sample scans (2021, Bến Tre)"
         results[label] = run_pair(label, heldout, systems)
+        if args.errors:
+            print_error_classes([s for s in samples if s[0] in HELDOUT_SAMPLES])
         label = f"eng OCR, all {len(samples)} sample scans*"
         results[label] = run_pair(label, [(ocr, truth) for _n, ocr, truth in samples], systems)
         print("  * the texts of all samples but the 2021 and Bến Tre reports are LM domain training data")
