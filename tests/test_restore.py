@@ -226,3 +226,16 @@ def test_marked_vowels_read_as_capitals_by_eng_ocr_are_restored_in_title_case() 
         "- Số cá nhân, tổ chức được kiểm tra: 13 tổ chức, cá nhân."
     )
     assert restore_diacritics("BO THONG TIN VA TRUYEN THONG") == "BỘ THÔNG TIN VÀ TRUYỀN THÔNG"
+
+
+def test_marked_capital_i_read_as_lowercase_by_eng_ocr_is_restored_in_capitals() -> None:
+    # Real eng OCR lines of the held-out 2021 scan ('CHỈ', 'TỈNH' came back 'CHi', 'TiNH'), in a garbled
+    # document; a name that spells no syllable ('ViLIS') and a lone 'HiNH' in running text stay as read.
+    garbled = "cap mdi 58 chimg thu s6, thu hdi 12 chifng thu so cua tinh\n"
+    restored = restore_diacritics(
+        garbled + "KET QUA THUC HIEN CAC CHi TIEU KE HOACH PHAT TRIEN\n"
+        "57/QD-UBND NGAY 12/01/2021 CUA UBND TiNH\nPhan mém ViLIS va HiNH thuc cua SO Thong tin"
+    ).split("\n")
+    assert restored[1] == "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KẾ HOẠCH PHÁT TRIỂN"
+    assert restored[2] == "57/QĐ-UBND NGÀY 12/01/2021 CỦA UBND TỈNH"
+    assert restored[3] == "Phần mềm ViLIS và HiNH thực của Sở Thông tin"

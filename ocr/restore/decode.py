@@ -207,8 +207,9 @@ class RestorationModel:
                 else:
                     slots.append(self._correction_candidates(start, end, word, confidence))
                 continue
-            if stats.noisy and _capital_vowel_misread(words, word_index, upper_share):
-                slots.append(self._capital_vowel_candidates(line, start, end, word))
+            written = _case_misread(words, word_index, upper_share) if stats.noisy else None
+            if written is not None:
+                slots.append(self._case_misread_candidates(line, start, end, word, written))
                 continue
             if self._is_fixed_word(line, words, word_index, chunk, upper_share, stats.noisy):
                 slots.append(self._fixed(start, end, word))
@@ -285,14 +286,14 @@ class RestorationModel:
         forms, ids, logps = cached
         return Slot(start, end, word, forms, ids, logps, True)
 
-    def _capital_vowel_candidates(self, line: str, start: int, end: int, word: str) -> Slot:
-        """A lowercase word whose marked vowels eng OCR read as capitals ('SO', 'BO', 'HOi'): the capitals
-        say a mark was there but not which, so every mark pattern of the key is equally likely (as for
-        stripped text) and the LM and the case of a capitalised word inside a sentence decide."""
-        title = word[0] + word[1:].lower()
+    def _case_misread_candidates(self, line: str, start: int, end: int, word: str, written: str) -> Slot:
+        """A word whose marked vowels eng OCR read in the wrong case ('SO' for 'Sở', 'CHi' for 'CHỈ'; see
+        `_case_misread`), to be written as `written`: the odd case says a mark was there but not which, so
+        every mark pattern of the key is equally likely (as for stripped text) and the LM and, inside a
+        sentence, the case prior decide."""
         flat = DocumentStats(drop_rate=1.0, noisy=False)
-        slot = self._candidates(start, end, word, flat, None, informative_case(line, start, title))
-        return replace(slot, render_case=title)
+        slot = self._candidates(start, end, word, flat, None, informative_case(line, start, written))
+        return replace(slot, render_case=written)
 
     def _correction_candidates(self, start: int, end: int, word: str, confidence: float) -> Slot:
         cache_key = ("correct", word, confidence)
@@ -454,20 +455,28 @@ def _repairable_case(word: str) -> bool:
     return bool(letters) and (capitals == 0 or (capitals == 1 and word[0].isupper()))
 
 
-def _capital_vowel_misread(words: list, index: int, upper_share: float) -> bool:
-    """eng OCR reads a marked lowercase vowel as a capital ('SO' for 'Sở', 'BO' for 'Bộ', 'HOi' for 'Hội'):
-    a short word in running text (not an all-caps line, no all-caps neighbour) whose capitals after the
-    first letter are all vowels. Roman numerals ('II', 'XIII') and vowel-initial words are left to the
-    other rules."""
+def _case_misread(words: list, index: int, upper_share: float) -> str | None:
+    """The case a word was written in when eng OCR read its marked vowels in the other case, else None.
+
+    A marked lowercase vowel comes out as a capital ('SO' for 'Sở', 'BO' for 'Bộ', 'HOi' for 'Hội'): a short
+    word in running text (the line not mostly all-caps, no all-caps neighbour) that starts with a consonant
+    and whose other capitals are all vowels is written in title case. A marked capital I comes out as 'i'
+    ('CHi' for 'CHỈ', 'HiNH' for 'HÌNH'): a word in capitals but for its i's, in an all-caps line or beside
+    an all-caps word, is written in capitals. Roman numerals ('II', 'XIII') and words that spell no syllable
+    ('ViLIS') are left to the other rules."""
     word = words[index].group()
-    if not (2 <= len(word) <= 4 and word.isalpha() and word[0].isupper() and word[0] not in VOWEL_CAPITALS):
-        return False
-    tail_capitals = [ch for ch in word[1:] if ch.isupper()]
-    if not tail_capitals or any(ch not in VOWEL_CAPITALS for ch in tail_capitals):
-        return False
+    if not (2 <= len(word) <= MAX_REPAIR_LENGTH and word.isalpha() and word[0].isupper()):
+        return None
     if all(ch in ROMAN_OR_LIST_LETTERS for ch in word) or not is_valid_key(fold(word)):
-        return False
-    return upper_share < 0.5 and not _has_upper_neighbour(words, index)
+        return None
+    in_capitals = upper_share >= 0.5 or _has_upper_neighbour(words, index)
+    lowercase = [ch for ch in word if ch.islower()]
+    if in_capitals:
+        return word.upper() if lowercase and all(ch == "i" for ch in lowercase) else None
+    tail_capitals = [ch for ch in word[1:] if ch.isupper()]
+    if len(word) > 4 or word[0] in VOWEL_CAPITALS or not tail_capitals:
+        return None
+    return word[0] + word[1:].lower() if all(ch in VOWEL_CAPITALS for ch in tail_capitals) else None
 
 
 def _has_upper_neighbour(words: list, index: int) -> bool:
