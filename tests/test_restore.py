@@ -153,6 +153,11 @@ def test_vowel_symbols_glued_by_eng_ocr_are_read_as_the_vowel() -> None:
     assert restore_diacritics(
         "van ban di trong quy: 49.583, ky s6 38.102 van ban (ty 1¢ 76,84%). S¢ Thong tin va Truyén thong"
     ) == "văn bản đi trong quý: 49.583, ký số 38.102 văn bản (tỷ lệ 76,84%). Sở Thông tin và Truyền thông"
+    # '@' for a horned or hatted o ('S@' for 'Sở', real eng OCR of the sample scans); e-mail addresses stay.
+    assert restore_diacritics(
+        "cap mdi 58 chimg thu s6, thu hdi 12 chifng thu so cua tinh\n"
+        "Email: ab@cd.vn, stttt@travinh.gov.vn; S@ Thong tin va Truyén thong"
+    ).endswith("Email: ab@cd.vn, stttt@travinh.gov.vn; Sở Thông tin và Truyền thông")
 
 
 @pytest.mark.parametrize("source", ["stripped report", "eng OCR"])

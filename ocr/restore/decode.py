@@ -202,7 +202,8 @@ class RestorationModel:
             if confidences is not None and chunk_index < len(confidences):
                 confidence = confidences[chunk_index]
             if correcting:
-                if confidence is None or confidence >= unsure_below or not _correctable(word):
+                sure = confidence is None or confidence >= unsure_below
+                if sure or not _correctable(word) or EMAIL_OR_URL_RE.match(chunk):
                     slots.append(self._fixed(start, end, word))
                 else:
                     slots.append(self._correction_candidates(start, end, word, confidence))

@@ -38,9 +38,9 @@ def case_kind(word: str) -> str:
 WORD_RE = re.compile(r"[^\W_]+")
 # In OCR-garbled text an apostrophe belongs to the word it touches ("vy'c", "thi’"), and so do the symbols
 # OCR draws for a marked vowel ("1€" and "ty 1¢" for 'tỷ lệ', "S¢" for 'Sở', "hỗ¢" for 'hệ').
-GLUED_VOWEL_SYMBOLS = "¢€&"
+GLUED_VOWEL_SYMBOLS = "¢€&@"
 NOISY_WORD_RE = re.compile(
-    r"(?:[^\W_]|[¢€&](?=[^\W_])|(?<=[^\W_])[¢€&])+(?:['\u2019][^\W\d_]+)*['\u2019]?(?![^\W_])"
+    r"(?:[^\W_]|[¢€&@](?=[^\W_])|(?<=[^\W_])[¢€&@])+(?:['\u2019][^\W\d_]+)*['\u2019]?(?![^\W_])"
 )
 LETTERS_RE = re.compile(r"[^\W\d_]+")
 CHUNK_RE = re.compile(r"\S+")
