@@ -158,6 +158,11 @@ def test_vowel_symbols_glued_by_eng_ocr_are_read_as_the_vowel() -> None:
         "cap mdi 58 chimg thu s6, thu hdi 12 chifng thu so cua tinh\n"
         "Email: ab@cd.vn, stttt@travinh.gov.vn; S@ Thong tin va Truyén thong"
     ).endswith("Email: ab@cd.vn, stttt@travinh.gov.vn; Sở Thông tin và Truyền thông")
+    # A marked ư drawn as i, t or v and a question mark (real eng OCR of the scans: 'thi?', 'st?', 'xv?').
+    assert restore_diacritics(
+        "cap mdi 58 chimg thu s6, thu hdi 12 chifng thu so cua tinh\n"
+        "lich st? dan tdc, tt? nam 2020, gii? gin, thi? hai"
+    ).endswith("lịch sử dân tộc, từ năm 2020, giữ gìn, thứ hai")
 
 
 @pytest.mark.parametrize("source", ["stripped report", "eng OCR"])

@@ -240,6 +240,8 @@ def ocr_key(token: str) -> str:
     """Folded key of an OCR token, reading digits as the letters they usually stand for."""
     # An apostrophe inside or after a word is how eng-OCR draws the horn of ư/ơ ("thu'c" for 'thực').
     folded = fold(token.lower()).replace("'", "").replace("\u2019", "")
+    if folded.endswith("?"):
+        folded = folded[:-2] + "u"  # 'thi?', 'st?', 'xv?': a marked ư drawn as a letter and a '?'
     if any(ch.isdigit() or ch in SYMBOL_AS_LETTER for ch in folded):
         folded = "".join(DIGIT_AS_LETTER.get(ch) or SYMBOL_AS_LETTER.get(ch, ch) for ch in folded)
     return folded
