@@ -355,6 +355,12 @@ class RestorationModel:
         else:
             forms.append(lower)  # an OCR token with digits, kept as it is unless a repair wins
             logps.append(0.0)
+            read_key = ocr_key(lower)
+            if stats.noisy and channel.costs.char_confusion and len(read_key) == len(lower):
+                # A digit drawn for a marked vowel says which marks: '6' is mostly ô with a tone ('d6': 'đổ').
+                for form in self.forms_by_key.get(read_key, ()):
+                    forms.append(form)
+                    logps.append(channel.char_mark_logp(lower, form))
         repairing = stats.noisy and len(word) <= MAX_REPAIR_LENGTH and _repairable_case(word)
         if repairing:
             proposals: list[tuple[str, float]] = []
