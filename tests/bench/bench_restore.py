@@ -1,6 +1,6 @@
 """Benchmark of Vietnamese diacritic restoration (`make bench-restore`).
 
-    python tests/bench/bench_restore.py [--refresh-ocr] [--json OUT]
+    python tests/bench/bench_restore.py [--refresh-ocr] [--json OUT] [--errors]
 
 Figures, each side by side with pyvi's ``ViUtils.add_accents`` on the same input and, on stripped text, with
 a plain trigram (the same LM decoded with no channel costs: the LM's best path over every vocabulary form
@@ -9,7 +9,7 @@ of each word's key, every letter word restorable; the reference restoration must
    real 2021 report and a held-out sample of the legal corpus — none of it was used in training);
 2. syllable accuracy on Tesseract ``eng`` OCR of the sample scans, aligned to their ground truth
    (OCR output cached in tests/data/restore/eng_ocr/; ``--refresh-ocr`` re-runs Tesseract); the headline is
-   the 2021 report, whose text is held out of training;
+   the 2021 report, whose text is held out of training; ``--errors`` lists the held-out errors by class;
 3. correction mode on Tesseract ``vie`` OCR of the sample scans as the pipeline reads them (clean-up, layout,
    word confidences; cached in tests/data/restore/vie_ocr/*.pages.txt and *.words.tsv): character error rate
    and syllable accuracy before and after, and its CPU cost against Tesseract's on a page of the same run;
