@@ -153,6 +153,16 @@ def test_vowel_symbols_glued_by_eng_ocr_are_read_as_the_vowel() -> None:
     assert restore_diacritics(
         "van ban di trong quy: 49.583, ky s6 38.102 van ban (ty 1¢ 76,84%). S¢ Thong tin va Truyén thong"
     ) == "văn bản đi trong quý: 49.583, ký số 38.102 văn bản (tỷ lệ 76,84%). Sở Thông tin và Truyền thông"
+    # '@' for a horned or hatted o ('S@' for 'Sở', real eng OCR of the sample scans); e-mail addresses stay.
+    assert restore_diacritics(
+        "cap mdi 58 chimg thu s6, thu hdi 12 chifng thu so cua tinh\n"
+        "Email: ab@cd.vn, stttt@travinh.gov.vn; S@ Thong tin va Truyén thong"
+    ).endswith("Email: ab@cd.vn, stttt@travinh.gov.vn; Sở Thông tin và Truyền thông")
+    # A marked ư drawn as i, t or v and a question mark (real eng OCR of the scans: 'thi?', 'st?', 'xv?').
+    assert restore_diacritics(
+        "cap mdi 58 chimg thu s6, thu hdi 12 chifng thu so cua tinh\n"
+        "lich st? dan tdc, tt? nam 2020, gii? gin, thi? hai"
+    ).endswith("lịch sử dân tộc, từ năm 2020, giữ gìn, thứ hai")
 
 
 @pytest.mark.parametrize("source", ["stripped report", "eng OCR"])
@@ -211,3 +221,40 @@ def test_case_inside_a_sentence_is_evidence_and_at_its_start_is_not() -> None:
         "title",
     ]
     assert informative_case("UBND tinh", 0, "UBND") is None  # all caps says nothing
+
+
+def test_marked_vowels_read_as_capitals_by_eng_ocr_are_restored_in_title_case() -> None:
+    # Real eng OCR of the held-out 2021 scan: 'Bộ', 'Hội', 'Số', 'Sở' came back 'BO', 'HOi', 'SO'; Roman
+    # numerals ('XV') and all-caps lines stay the acronym rules' business.
+    assert restore_diacritics(
+        "khéa XV va dai biéu HOi dong nhan dan cdc cap nhiém ky 2021-2026; Két qua phat"
+    ) == "khóa XV và đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2021-2026; Kết quả phạt"
+    assert restore_diacritics(
+        "Ké hoach Trién khai, phé bién cac Luat, BO luat cé hiéu luc thi hanh nam 2021 cua SO"
+    ) == "Kế hoạch Triển khai, phổ biến các Luật, Bộ luật có hiệu lực thi hành năm 2021 của Sở"
+    assert restore_diacritics("- SO ca nhan, t6 chic dugc kiém tra: 13 t6 chic, cd nhan.") == (
+        "- Số cá nhân, tổ chức được kiểm tra: 13 tổ chức, cá nhân."
+    )
+    assert restore_diacritics("BO THONG TIN VA TRUYEN THONG") == "BỘ THÔNG TIN VÀ TRUYỀN THÔNG"
+
+
+def test_marked_capital_i_read_as_lowercase_by_eng_ocr_is_restored_in_capitals() -> None:
+    # Real eng OCR lines of the held-out 2021 scan ('CHỈ', 'TỈNH' came back 'CHi', 'TiNH'), in a garbled
+    # document; a name that spells no syllable ('ViLIS') and a lone 'HiNH' in running text stay as read.
+    garbled = "cap mdi 58 chimg thu s6, thu hdi 12 chifng thu so cua tinh\n"
+    restored = restore_diacritics(
+        garbled + "KET QUA THUC HIEN CAC CHi TIEU KE HOACH PHAT TRIEN\n"
+        "57/QD-UBND NGAY 12/01/2021 CUA UBND TiNH\nPhan mém ViLIS va HiNH thuc cua SO Thong tin"
+    ).split("\n")
+    assert restored[1] == "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KẾ HOẠCH PHÁT TRIỂN"
+    assert restored[2] == "57/QĐ-UBND NGÀY 12/01/2021 CỦA UBND TỈNH"
+    assert restored[3] == "Phần mềm ViLIS và HiNH thực của Sở Thông tin"
+
+
+def test_digit_drawn_for_a_marked_vowel_is_scored_letter_by_letter() -> None:
+    # Real eng OCR line of the held-out 2021 scan: '6' is mostly ô with a tone, so 'd6' is 'đổ', not 'đó';
+    # the figures ('599', '04/3/2021') stay.
+    assert restore_diacritics(
+        "cap mdi 58 chimg thu s6, thu hdi 12 chifng thu so cua tinh\n"
+        "sir dung hoac c6 nguy co sdp d6 theo Cong van s6 599/BTTTT-CVT ngay 04/3/2021"
+    ).endswith("sử dụng hoặc có nguy cơ sập đổ theo Công văn số 599/BTTTT-CVT ngày 04/3/2021")

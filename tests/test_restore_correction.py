@@ -146,3 +146,9 @@ def test_glued_word_is_split_only_when_unsure_and_numbers_stay() -> None:
     assert correct_ocr_text(text, unsure).text == "Số văn bản đi được ký số Văn bản 26.118 và 1234vănbản"
     sure = [(word, 0.97) for word in text.split()]
     assert correct_ocr_text(text, sure).text == text
+
+
+def test_unsure_glued_at_sign_is_a_vowel_and_an_email_stays() -> None:
+    text = "Thư điện tử: ab@cd.vn và S@ Thông tin"
+    corrected = correct_ocr_text(text, [(word, 0.5) for word in text.split()])
+    assert corrected.text == "Thư điện tử: ab@cd.vn và Sở Thông tin"

@@ -33,10 +33,11 @@ from vietnamese.syllables import is_valid_key
 
 # Characters that eng-OCR produces for Vietnamese letters; folded before the key-level edit search.
 DIGIT_AS_LETTER = {"0": "o", "1": "l", "5": "s", "6": "o", "8": "a", "9": "g", "4": "a", "3": "a"}
-# Symbols OCR draws for a marked vowel glued to a word ("1€"/"1¢" for 'lệ', "S¢" for 'Sở', "C&n" for 'Căn');
-# the first letter is the reading of ocr_key, the others are tried too (ocr_keys).
-SYMBOL_AS_LETTER = {"¢": "o", "€": "e", "&": "e"}
-SYMBOL_ALTERNATIVES = {"¢": "e", "&": "ao"}
+# Symbols OCR draws for a marked vowel glued to a word ("1€"/"1¢" for 'lệ', "S¢" for 'Sở', "C&n" for 'Căn',
+# "S@"/"phu@ng" for 'Sở'/'phương'); the first letter is the reading of ocr_key, the others are tried too
+# (ocr_keys).
+SYMBOL_AS_LETTER = {"¢": "o", "€": "e", "&": "e", "@": "o"}
+SYMBOL_ALTERNATIVES = {"¢": "e", "&": "ao", "@": "a"}
 DEFAULT_SUB_COST = 5.5
 DEFAULT_INDEL_COST = 6.0
 MAX_REPAIR_COST = 11.0
@@ -239,6 +240,8 @@ def ocr_key(token: str) -> str:
     """Folded key of an OCR token, reading digits as the letters they usually stand for."""
     # An apostrophe inside or after a word is how eng-OCR draws the horn of ư/ơ ("thu'c" for 'thực').
     folded = fold(token.lower()).replace("'", "").replace("\u2019", "")
+    if folded.endswith("?"):
+        folded = folded[:-2] + "u"  # 'thi?', 'st?', 'xv?': a marked ư drawn as a letter and a '?'
     if any(ch.isdigit() or ch in SYMBOL_AS_LETTER for ch in folded):
         folded = "".join(DIGIT_AS_LETTER.get(ch) or SYMBOL_AS_LETTER.get(ch, ch) for ch in folded)
     return folded

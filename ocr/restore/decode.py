@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from ocr.restore.syllables import (
     apply_case,
     case_kind,
 )
-from ocr.restore.viterbi import best_paths
+from ocr.restore.viterbi import best_paths, best_paths_and_pairs
 from vietnamese.folding import fold, has_marks
 from vietnamese.letters import decompose, is_native_word
 from vietnamese.syllables import is_valid_key
@@ -42,6 +42,7 @@ MAX_FORMS_PER_KEY = 18
 # Forms rarer than this (natural log ratio to the key's most frequent form) are corpus noise, not options.
 FORM_LOGP_MARGIN = 11.0
 ROMAN_OR_LIST_LETTERS = frozenset("IVXLCDM")
+VOWEL_CAPITALS = frozenset("AEIOUY")
 MIN_DROP_RATE = 0.03
 _APOSTROPHES = re.compile("['\u2019]")
 MAX_REPAIR_LENGTH = 8
@@ -113,25 +114,15 @@ class RestorationModel:
         self._fixed_ids: dict[str, np.ndarray] = {}
         self._mix_id = lm.token_id(MIX)
         self._candidate_cache: dict[tuple, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        self._token_ids: dict[str, int] = {}  # LM id of a candidate form (lm_token is slow, forms repeat)
 
     # --- document level ----------------------------------------------------------------------------------
     def document_stats(self, text: str) -> DocumentStats:
-        marked = plain = invalid = 0
-        for word in WORD_RE.findall(text):
-            if not word.isalpha():
-                if not word.isdigit():
-                    invalid += 1
-                continue
-            if case_kind(word) == "mixed":
-                continue
-            key = fold(word)
-            if is_valid_key(key) and is_native_word(word):
-                if has_marks(word):
-                    marked += 1
-                else:
-                    plain += 1
-            elif word.islower() or case_kind(word) == "title":
-                invalid += 1
+        word_counts = Counter(WORD_RE.findall(text))  # a document repeats its words: judge each once
+        by_kind: Counter[str] = Counter()
+        for word, count in word_counts.items():
+            by_kind[_stats_kind(word)] += count
+        marked, plain, invalid = by_kind["marked"], by_kind["plain"], by_kind["invalid"]
         total = marked + plain
         share = marked / total if total else 0.0
         drop = min(1.0, max(MIN_DROP_RATE, 1.0 - share / self.profiles.clean.natural_mark_share))
@@ -164,10 +155,15 @@ class RestorationModel:
             lattices.append(self._lattice(line, stats, line_conf, unsure_below))
             chunk_offset += n_chunks
         to_decode = [i for i, slots in enumerate(lattices) if _has_choice(slots)]
-        choices = self._viterbi_batch([lattices[i] for i in to_decode])
+        decoded = [lattices[i] for i in to_decode]
+        choices, pairs = best_paths_and_pairs(self.lm, decoded)
         if unsure_below is None:
-            decoded = [lattices[i] for i in to_decode]
-            choices = agree_within_document(decoded, choices, self._viterbi_batch)
+
+            def decode_again(rescored: list[list[Slot]], which: list[int]) -> list[list[int]]:
+                known = None if pairs is None else (pairs, which)
+                return best_paths_and_pairs(self.lm, rescored, known=known)[0]
+
+            choices = agree_within_document(decoded, choices, decode_again)
         out = list(lines)
         changes: list[WordChange] = []
         for i, choice in zip(to_decode, choices, strict=True):
@@ -206,10 +202,15 @@ class RestorationModel:
             if confidences is not None and chunk_index < len(confidences):
                 confidence = confidences[chunk_index]
             if correcting:
-                if confidence is None or confidence >= unsure_below or not _correctable(word):
+                sure = confidence is None or confidence >= unsure_below
+                if sure or not _correctable(word) or EMAIL_OR_URL_RE.match(chunk):
                     slots.append(self._fixed(start, end, word))
                 else:
                     slots.append(self._correction_candidates(start, end, word, confidence))
+                continue
+            written = _case_misread(words, word_index, upper_share) if stats.noisy else None
+            if written is not None:
+                slots.append(self._case_misread_candidates(line, start, end, word, written))
                 continue
             if self._is_fixed_word(line, words, word_index, chunk, upper_share, stats.noisy):
                 slots.append(self._fixed(start, end, word))
@@ -228,6 +229,8 @@ class RestorationModel:
         word = words[word_index].group()
         if word.isdigit() or EMAIL_OR_URL_RE.match(chunk):
             return True
+        if word.islower() and word.isalpha():
+            return False  # most words: none of the rules below is about a lowercase letter word
         if not any(ch.isalpha() for ch in word):
             # Digits and a glued vowel symbol, no letter at all ('1€', '1¢' for 'lệ'): no case to judge by.
             return not (noisy and len(word) <= 5 and any(is_valid_key(k) for k in ocr_keys(word)))
@@ -283,6 +286,15 @@ class RestorationModel:
             cached = self._candidate_cache[cache_key] = (forms, ids, logps)
         forms, ids, logps = cached
         return Slot(start, end, word, forms, ids, logps, True)
+
+    def _case_misread_candidates(self, line: str, start: int, end: int, word: str, written: str) -> Slot:
+        """A word whose marked vowels eng OCR read in the wrong case ('SO' for 'Sở', 'CHi' for 'CHỈ'; see
+        `_case_misread`), to be written as `written`: the odd case says a mark was there but not which, so
+        every mark pattern of the key is equally likely (as for stripped text) and the LM and, inside a
+        sentence, the case prior decide."""
+        flat = DocumentStats(drop_rate=1.0, noisy=False)
+        slot = self._candidates(start, end, word, flat, None, informative_case(line, start, written))
+        return replace(slot, render_case=written)
 
     def _correction_candidates(self, start: int, end: int, word: str, confidence: float) -> Slot:
         cache_key = ("correct", word, confidence)
@@ -343,7 +355,14 @@ class RestorationModel:
         else:
             forms.append(lower)  # an OCR token with digits, kept as it is unless a repair wins
             logps.append(0.0)
-        if stats.noisy and len(word) <= MAX_REPAIR_LENGTH and _repairable_case(word):
+            read_key = ocr_key(lower)
+            if stats.noisy and channel.costs.char_confusion and len(read_key) == len(lower):
+                # A digit drawn for a marked vowel says which marks: '6' is mostly ô with a tone ('d6': 'đổ').
+                for form in self.forms_by_key.get(read_key, ()):
+                    forms.append(form)
+                    logps.append(channel.char_mark_logp(lower, form))
+        repairing = stats.noisy and len(word) <= MAX_REPAIR_LENGTH and _repairable_case(word)
+        if repairing:
             proposals: list[tuple[str, float]] = []
             repairs = []
             for observed_key in ocr_keys(lower):
@@ -356,32 +375,44 @@ class RestorationModel:
             for repair_key, cost in repairs:
                 for form in self.forms_by_key.get(repair_key, ())[:FORMS_PER_REPAIR]:
                     proposals.append((form, cost))
+            options = dict(zip(forms, logps, strict=True))
             for form, cost in proposals:
-                if form in forms:
-                    index = forms.index(form)
-                    logps[index] = max(logps[index], -cost)
-                else:
-                    forms.append(form)
-                    logps.append(-cost)
-            if len(forms) > MAX_NOISY_FORMS:
-                # Keep the options with the best channel + unigram score; the trigram search is cubic in this.
-                prior = [
-                    lp + float(self.lm.uni_logp[self.lm.token_id(lm_token(f))])
-                    for f, lp in zip(forms, logps, strict=True)
-                ]
-                keep = sorted(range(len(forms)), key=lambda i: -prior[i])[:MAX_NOISY_FORMS]
-                keep.sort()
-                forms = [forms[i] for i in keep]
-                logps = [logps[i] for i in keep]
-        ids = np.array([self.lm.token_id(lm_token(f)) for f in forms], dtype=np.int64)
+                options[form] = max(options.get(form, -math.inf), -cost)
+            forms, logps = list(options), list(options.values())
+        ids = np.array([self._token_id(f) for f in forms], dtype=np.int64)
+        channel_logp = np.array(logps, dtype=np.float64)
+        if repairing and len(forms) > MAX_NOISY_FORMS:
+            # Keep the options with the best channel + unigram score; the trigram search is cubic in this.
+            prior = channel_logp + self.lm.uni_logp[ids]
+            keep = np.sort(np.argsort(-prior, kind="stable")[:MAX_NOISY_FORMS])
+            forms = [forms[i] for i in keep.tolist()]
+            ids, channel_logp = ids[keep], channel_logp[keep]
         # <unk> and <mix> are classes of many word types: one particular unknown word is far less likely.
         class_member = (ids == self.lm.unk) | (ids == self._mix_id)
-        channel_logp = np.array(logps, dtype=np.float64) - CLASS_MEMBER_PENALTY * class_member
-        return forms, ids, channel_logp
+        return forms, ids, channel_logp - CLASS_MEMBER_PENALTY * class_member
+
+    def _token_id(self, form: str) -> int:
+        token_id = self._token_ids.get(form)
+        if token_id is None:
+            token_id = self._token_ids[form] = self.lm.token_id(lm_token(form))
+        return token_id
 
     def _viterbi_batch(self, lattices: list[list[Slot]]) -> list[list[int]]:
         """Best candidate index per slot for each line (`viterbi.py`)."""
         return best_paths(self.lm, lattices)
+
+
+def _stats_kind(word: str) -> str:
+    """How a word counts towards the document's statistics: 'marked' or 'plain' Vietnamese syllable,
+    'invalid' (no syllable, or letters mixed with other characters), or 'other' (numbers, names)."""
+    if not word.isalpha():
+        return "other" if word.isdigit() else "invalid"
+    kind = case_kind(word)
+    if kind == "mixed":
+        return "other"
+    if is_valid_key(fold(word)) and is_native_word(word):
+        return "marked" if has_marks(word) else "plain"
+    return "invalid" if kind in ("lower", "title") else "other"
 
 
 def _has_choice(slots: list[Slot]) -> bool:
@@ -400,7 +431,7 @@ def _render(
             continue
         pieces.append(line[cursor : slot.start])
         length += slot.start - cursor
-        word = _cased(slot.text, slot.forms[k])
+        word = _cased(slot.render_case or slot.text, slot.forms[k])
         if word != slot.text:
             changes.append(WordChange(line_number, length, slot.text, word))
         pieces.append(word)
@@ -431,6 +462,30 @@ def _repairable_case(word: str) -> bool:
     return bool(letters) and (capitals == 0 or (capitals == 1 and word[0].isupper()))
 
 
+def _case_misread(words: list, index: int, upper_share: float) -> str | None:
+    """The case a word was written in when eng OCR read its marked vowels in the other case, else None.
+
+    A marked lowercase vowel comes out as a capital ('SO' for 'Sở', 'BO' for 'Bộ', 'HOi' for 'Hội'): a short
+    word in running text (the line not mostly all-caps, no all-caps neighbour) that starts with a consonant
+    and whose other capitals are all vowels is written in title case. A marked capital I comes out as 'i'
+    ('CHi' for 'CHỈ', 'HiNH' for 'HÌNH'): a word in capitals but for its i's, in an all-caps line or beside
+    an all-caps word, is written in capitals. Roman numerals ('II', 'XIII') and words that spell no syllable
+    ('ViLIS') are left to the other rules."""
+    word = words[index].group()
+    if not (2 <= len(word) <= MAX_REPAIR_LENGTH and word.isalpha() and word[0].isupper()):
+        return None
+    if all(ch in ROMAN_OR_LIST_LETTERS for ch in word) or not is_valid_key(fold(word)):
+        return None
+    in_capitals = upper_share >= 0.5 or _has_upper_neighbour(words, index)
+    lowercase = [ch for ch in word if ch.islower()]
+    if in_capitals:
+        return word.upper() if lowercase and all(ch == "i" for ch in lowercase) else None
+    tail_capitals = [ch for ch in word[1:] if ch.isupper()]
+    if len(word) > 4 or word[0] in VOWEL_CAPITALS or not tail_capitals:
+        return None
+    return word[0] + word[1:].lower() if all(ch in VOWEL_CAPITALS for ch in tail_capitals) else None
+
+
 def _has_upper_neighbour(words: list, index: int) -> bool:
     for neighbour in (index - 1, index + 1):
         if 0 <= neighbour < len(words):
@@ -443,7 +498,7 @@ def _has_upper_neighbour(words: list, index: int) -> bool:
 def _cased(original: str, form: str) -> str:
     if original.lower() == form:
         return original
-    if not any(ch.isupper() for ch in original):
+    if original.islower() or not any(ch.isupper() for ch in original):
         return form
     if case_kind(original) == "mixed":
         return form if original[:1].islower() else form[:1].upper() + form[1:]

@@ -27,7 +27,8 @@ CACHE_SMOOTHING = 1.0
 MIN_CACHE_GAP = 0.3
 
 
-Viterbi = Callable[[list[list[Slot]]], list[list[int]]]
+# The search of the lines to decode again, given their rescored lattices and which lines they are.
+Viterbi = Callable[[list[list[Slot]], list[int]], list[list[int]]]
 
 
 def agree_within_document(
@@ -57,7 +58,7 @@ def agree_within_document(
             continue
         redo.append(n)
         rescored.append([_with_cache_bonus(slot, counts, keys, bonuses) for slot in slots])
-    for n, choice in zip(redo, viterbi(rescored), strict=True):
+    for n, choice in zip(redo, viterbi(rescored, redo), strict=True):
         choices[n] = choice  # the rescored slots have the same forms, so the lattice renders as before
     return choices
 
@@ -78,7 +79,8 @@ def _with_cache_bonus(
         bonus = bonuses[forms] = CACHE_WEIGHT * np.array(
             [math.log((seen[form] + CACHE_SMOOTHING) / total) for form in forms]
         )
-    return Slot(slot.start, slot.end, slot.text, slot.forms, slot.ids, slot.channel_logp + bonus, True)
+    logp = slot.channel_logp + bonus
+    return Slot(slot.start, slot.end, slot.text, slot.forms, slot.ids, logp, True, slot.render_case)
 
 
 def _minority_forms(seen: Counter[str]) -> set[str]:

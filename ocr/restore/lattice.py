@@ -18,3 +18,6 @@ class Slot:
     ids: np.ndarray
     channel_logp: np.ndarray
     restorable: bool
+    # The case to give the chosen form when it is not the case as read: eng OCR reads a marked lowercase
+    # vowel as a capital ('SO' for 'Sở'), so such a word is rendered in title case.
+    render_case: str | None = None

@@ -37,10 +37,12 @@ def case_kind(word: str) -> str:
 # --- Tokenising a line into words while keeping every other character ------------------------------------
 WORD_RE = re.compile(r"[^\W_]+")
 # In OCR-garbled text an apostrophe belongs to the word it touches ("vy'c", "thi’"), and so do the symbols
-# OCR draws for a marked vowel ("1€" and "ty 1¢" for 'tỷ lệ', "S¢" for 'Sở', "hỗ¢" for 'hệ').
-GLUED_VOWEL_SYMBOLS = "¢€&"
+# OCR draws for a marked vowel ("1€" and "ty 1¢" for 'tỷ lệ', "S¢" for 'Sở', "hỗ¢" for 'hệ'), and a question
+# mark after i, t or v, which is how eng OCR draws a marked ư ("thi?" for 'thứ', "st?" for 'sử').
+GLUED_VOWEL_SYMBOLS = "¢€&@"
 NOISY_WORD_RE = re.compile(
-    r"(?:[^\W_]|[¢€&](?=[^\W_])|(?<=[^\W_])[¢€&])+(?:['\u2019][^\W\d_]+)*['\u2019]?(?![^\W_])"
+    r"(?:[^\W_]|[¢€&@](?=[^\W_])|(?<=[^\W_])[¢€&@])+(?:['\u2019][^\W\d_]+)*['\u2019]?"
+    r"(?:(?<=[itv])\?)?(?![^\W_])"
 )
 LETTERS_RE = re.compile(r"[^\W\d_]+")
 CHUNK_RE = re.compile(r"\S+")

@@ -15,6 +15,8 @@ runs compiled after its first few pages.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ocr.restore.lattice import Slot
@@ -26,13 +28,40 @@ _ZERO = np.zeros(1)
 _ZERO_INT = np.zeros((1, 1), dtype=np.int64)  # backpointer when the previous slot has one candidate
 _decoded_positions = 0  # in this process, by the numpy search
 
+@dataclass
+class PairScores:
+    """The bigram entries (log p(c | b), backoff weight, stored bigram's index or -1) of every pair of
+    adjacent candidates of a compiled search, in its layout; line i's pairs are
+    ``[line_start[i], line_end[i])``. A second search of the same lattices with other channel scores (the
+    document cache) reads them instead of looking them up again: most of the compiled search's time is
+    those lookups."""
+
+    lp: np.ndarray
+    bow: np.ndarray
+    idx: np.ndarray
+    line_start: np.ndarray
+    line_end: np.ndarray
+
+
 def best_paths(
     lm: SyllableLM, lattices: list[list[Slot]], *, compiled: bool | None = None
 ) -> list[list[int]]:
     """Best candidate index per slot for each line (`compiled`: force one implementation)."""
+    return best_paths_and_pairs(lm, lattices, compiled=compiled)[0]
+
+
+def best_paths_and_pairs(
+    lm: SyllableLM,
+    lattices: list[list[Slot]],
+    *,
+    compiled: bool | None = None,
+    known: tuple[PairScores, list[int]] | None = None,
+) -> tuple[list[list[int]], PairScores | None]:
+    """`best_paths`, and the pair scores of a compiled search (else None). With `known` = (the pair scores of
+    an earlier search, which of its lines `lattices` are, with the same candidates), those are reused."""
     global _decoded_positions
     if not lattices:
-        return []
+        return [], None
     bos, eos = np.array([lm.bos]), np.array([lm.eos])
     ids_list: list[np.ndarray] = []
     chan: list[np.ndarray] = []
@@ -59,13 +88,33 @@ def best_paths(
         from ocr.restore.viterbi_compiled import best_paths as compiled_search
 
         bi_row, tri_row, tri_row_max, logp_ceiling = lm.row_starts()
+        pair_offset = np.concatenate(([0, 0], np.cumsum(sizes[:-1] * sizes[1:])))
+        pairs = PairScores(
+            np.empty(pair_offset[-1], dtype=np.float32), np.empty(pair_offset[-1], dtype=np.float32),
+            np.empty(pair_offset[-1], dtype=np.int64), pair_offset[first + 1], pair_offset[last + 1],
+        )  # fmt: skip
+        if known is not None:
+            _copy_pairs(known[0], known[1], pairs)
         choice = compiled_search(
             ids, sizes, id_offset, channel, first, last, lm.size, lm.uni_logp, lm.uni_bow, lm.bi_keys,
             lm.bi_logp, lm.bi_bow, bi_row, lm.tri_keys, lm.tri_logp, tri_row, tri_row_max, logp_ceiling,
+            pair_offset, pairs.lp, pairs.bow, pairs.idx, known is not None,
         )  # fmt: skip
-    else:
-        choice = _numpy_search(lm, ids, sizes, id_offset, channel, first, last)
-    return [choice[a + 1 : b].tolist() for a, b in zip(first, last, strict=True)]
+        paths = [choice[a + 1 : b].tolist() for a, b in zip(first, last, strict=True)]
+        return paths, pairs
+    choice = _numpy_search(lm, ids, sizes, id_offset, channel, first, last)
+    return [choice[a + 1 : b].tolist() for a, b in zip(first, last, strict=True)], None
+
+
+def _copy_pairs(source: PairScores, lines: list[int], target: PairScores) -> None:
+    bounds = zip(lines, target.line_start.tolist(), target.line_end.tolist(), strict=True)
+    for line, start, end in bounds:
+        source_start, source_end = int(source.line_start[line]), int(source.line_end[line])
+        if source_end - source_start != end - start:
+            raise ValueError("known pair scores belong to other lattices")
+        target.lp[start:end] = source.lp[source_start:source_end]
+        target.bow[start:end] = source.bow[source_start:source_end]
+        target.idx[start:end] = source.idx[source_start:source_end]
 
 
 def _numpy_search(

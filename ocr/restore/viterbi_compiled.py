@@ -52,17 +52,22 @@ def best_paths(
     tri_row: np.ndarray,
     tri_row_max: np.ndarray,
     logp_ceiling: float,
+    pair_offset: np.ndarray,
+    pair_lp: np.ndarray,
+    pair_bow: np.ndarray,
+    pair_idx: np.ndarray,
+    pairs_known: bool,
 ) -> np.ndarray:  # pragma: no cover - compiled; its results are checked through the decoder's tests
     """The best candidate index at every position. Position p has candidates ``ids[id_offset[p]:][:sizes[p]]``
     with channel scores at the same offsets; a line runs from its ``<s>`` (``line_first``) to its ``</s>``
-    (``line_last``), each with one candidate."""
+    (``line_last``), each with one candidate. The pairs of candidates of positions p - 1 and p start at
+    ``pair_offset[p]`` (row-major); their bigram entries (log p(c | b), backoff weight, stored bigram's index
+    or -1) are read from ``pair_lp``/``pair_bow``/``pair_idx`` when ``pairs_known``, else looked up and
+    written there, for a second search of the same lattices with other channel scores."""
     n = sizes.size
     max_size = 1
     for p in range(n):
         max_size = max(max_size, sizes[p])
-    pair_offset = np.zeros(n + 1, dtype=np.int64)
-    for p in range(1, n):
-        pair_offset[p + 1] = pair_offset[p] + sizes[p - 1] * sizes[p]
     backpointer = np.zeros(pair_offset[n], dtype=np.int64)
     choice = np.zeros(n, dtype=np.int64)
     square = max_size * max_size
@@ -78,19 +83,29 @@ def best_paths(
         for j in range(first + 1, last + 1):
             size_a = sizes[j - 2] if j >= first + 2 else 1
             size_b, size_c = sizes[j - 1], sizes[j]
-            for b in range(size_b):
-                u = ids[id_offset[j - 1] + b]
-                for c in range(size_c):
-                    w = ids[id_offset[j] + c]
-                    found = _row_search(bi_keys, bi_row[u], bi_row[u + 1], u * vocab_size + w)
-                    bc = b * size_c + c
-                    cur_idx[bc] = found
-                    if found >= 0:
-                        cur_lp[bc] = bi_logp[found]
-                        cur_bow[bc] = bi_bow[found]
-                    else:
-                        cur_lp[bc] = uni_bow[u] + uni_logp[w]
-                        cur_bow[bc] = np.float32(0.0)
+            at = pair_offset[j]
+            if pairs_known:
+                for bc in range(size_b * size_c):
+                    cur_lp[bc] = pair_lp[at + bc]
+                    cur_bow[bc] = pair_bow[at + bc]
+                    cur_idx[bc] = pair_idx[at + bc]
+            else:
+                for b in range(size_b):
+                    u = ids[id_offset[j - 1] + b]
+                    for c in range(size_c):
+                        w = ids[id_offset[j] + c]
+                        found = _row_search(bi_keys, bi_row[u], bi_row[u + 1], u * vocab_size + w)
+                        bc = b * size_c + c
+                        cur_idx[bc] = found
+                        if found >= 0:
+                            cur_lp[bc] = bi_logp[found]
+                            cur_bow[bc] = bi_bow[found]
+                        else:
+                            cur_lp[bc] = uni_bow[u] + uni_logp[w]
+                            cur_bow[bc] = np.float32(0.0)
+                        pair_lp[at + bc] = cur_lp[bc]
+                        pair_bow[at + bc] = cur_bow[bc]
+                        pair_idx[at + bc] = found
             if j == first + 1:
                 for c in range(size_c):
                     delta[c] = cur_lp[c] + channel[id_offset[j] + c]
@@ -152,7 +167,10 @@ def warm_up() -> None:
     keys = np.zeros(1, dtype=np.int64)
     logp = np.zeros(1, dtype=np.float32)
     rows = np.zeros(3, dtype=np.int64)
+    pair_offset = np.array([0, 0, 1, 2, 3], dtype=np.int64)
+    pair_logp, pair_idx = np.zeros(3, dtype=np.float32), np.zeros(3, dtype=np.int64)
     best_paths(
         np.zeros(4, dtype=np.int64), np.ones(4, dtype=np.int64), np.arange(4, dtype=np.int64), np.zeros(4),
         line, line + 3, 2, logp, logp, keys, logp, logp, rows, keys, logp, rows, logp, 0.0,
+        pair_offset, pair_logp, pair_logp.copy(), pair_idx, False,
     )  # fmt: skip

@@ -1,6 +1,6 @@
 """Benchmark of Vietnamese diacritic restoration (`make bench-restore`).
 
-    python tests/bench/bench_restore.py [--refresh-ocr] [--json OUT]
+    python tests/bench/bench_restore.py [--refresh-ocr] [--json OUT] [--errors]
 
 Figures, each side by side with pyvi's ``ViUtils.add_accents`` on the same input and, on stripped text, with
 a plain trigram (the same LM decoded with no channel costs: the LM's best path over every vocabulary form
@@ -9,7 +9,7 @@ of each word's key, every letter word restorable; the reference restoration must
    real 2021 report and a held-out sample of the legal corpus — none of it was used in training);
 2. syllable accuracy on Tesseract ``eng`` OCR of the sample scans, aligned to their ground truth
    (OCR output cached in tests/data/restore/eng_ocr/; ``--refresh-ocr`` re-runs Tesseract); the headline is
-   the 2021 report, whose text is held out of training;
+   the 2021 report, whose text is held out of training; ``--errors`` lists the held-out errors by class;
 3. correction mode on Tesseract ``vie`` OCR of the sample scans as the pipeline reads them (clean-up, layout,
    word confidences; cached in tests/data/restore/vie_ocr/*.pages.txt and *.words.tsv): character error rate
    and syllable accuracy before and after, and its CPU cost against Tesseract's on a page of the same run;
@@ -151,6 +151,66 @@ def aligned_accuracy(truth: str, output: str, *, ignore_case: bool = False) -> t
             t_word, o_word = t_word.lower(), o_word.lower()
         correct += LETTERS_RE.fullmatch(t_word) is not None and t_word == o_word
     return correct, total
+
+
+def _aligned_pairs(truth_words: list[str], out_words: list[str]) -> dict[int, int]:
+    """Truth word index -> output word index (folded keys; a second pass for blocks read in another order)."""
+    truth_keys = [fold(w) for w in truth_words]
+    out_keys = [fold(w) for w in out_words]
+    pairs = _pairs(truth_keys, out_keys)
+    left_truth = sorted(set(range(len(truth_words))) - {t for t, _ in pairs})
+    left_out = sorted(set(range(len(out_words))) - {o for _, o in pairs})
+    second = _pairs([truth_keys[i] for i in left_truth], [out_keys[j] for j in left_out])
+    pairs.extend((left_truth[t], left_out[o]) for t, o in second)
+    return dict(pairs)
+
+
+def error_classes(truth: str, ocr: str, output: str) -> list[tuple[str, str, str, str]]:
+    """(class, truth word, OCR chunk, output word) of every wrong truth syllable. Restoration keeps the
+    whitespace, so an output word's chunk (whitespace-separated) is the OCR chunk at the same index."""
+    truth_words, out_words = WORD_RE.findall(truth), WORD_RE.findall(output)
+    ocr_chunks = ocr.split()
+    chunk_of = [i for i, chunk in enumerate(output.split()) for _ in WORD_RE.findall(chunk)]
+    paired = _aligned_pairs(truth_words, out_words)
+    errors = []
+    for t, word in enumerate(truth_words):
+        if not LETTERS_RE.fullmatch(word) or (t in paired and out_words[paired[t]] == word):
+            continue
+        if t not in paired:
+            errors.append(("not aligned (glued, split or lost)", word, "", ""))
+            continue
+        out = out_words[paired[t]]
+        chunk = ocr_chunks[chunk_of[paired[t]]]
+        if out.lower() == word.lower():
+            kind = "case only"
+        elif word.isupper() and len(word) > 1:
+            kind = "all-caps word"
+        elif any(ch.isdigit() for ch in chunk):
+            kind = "digits in the OCR chunk"
+        elif not LETTERS_RE.fullmatch(chunk):
+            kind = "punctuation or symbols in the OCR chunk"
+        elif fold(out) == fold(word):
+            kind = "letters right, marks wrong"
+        elif fold(chunk) == fold(word):
+            kind = "OCR letters right, restorer changed them"
+        else:
+            kind = "letters wrong (OCR and output)"
+        errors.append((kind, word, chunk, out))
+    return errors
+
+
+def print_error_classes(samples: list[tuple[str, str, str]], examples: int = 12) -> None:
+    from collections import Counter
+
+    errors = [e for _name, ocr, truth in samples for e in error_classes(truth, ocr, ours(ocr))]
+    by_class = Counter(kind for kind, *_ in errors)
+    print(f"  errors on held-out eng OCR by class ({len(errors)}):")
+    for kind, count in by_class.most_common():
+        common = Counter((w, c, o) for k, w, c, o in errors if k == kind).most_common(examples)
+        shown = "; ".join(
+            f"{c or '-'}→{o or '-'} ({w}){f' ×{n}' if n > 1 else ''}" for (w, c, o), n in common
+        )
+        print(f"    {count:>4} {kind}: {shown}")
 
 
 def letters_right(truth: str, ocr: str) -> tuple[int, int]:
@@ -389,6 +449,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--refresh-ocr", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--errors", action="store_true", help="list the held-out eng-OCR errors by class")
     args = parser.parse_args()
     results: dict[str, dict] = {}
     systems = {"ours": ours, "pyvi": pyvi_restore}
@@ -404,6 +465,8 @@ def main() -> None:
         heldout = [(ocr, truth) for name, ocr, truth in samples if name in HELDOUT_SAMPLES]
         label = "eng OCR, held-out sample scans (2021, Bến Tre)"
         results[label] = run_pair(label, heldout, systems)
+        if args.errors:
+            print_error_classes([s for s in samples if s[0] in HELDOUT_SAMPLES])
         label = f"eng OCR, all {len(samples)} sample scans*"
         results[label] = run_pair(label, [(ocr, truth) for _n, ocr, truth in samples], systems)
         print("  * the texts of all samples but the 2021 and Bến Tre reports are LM domain training data")
