@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 from parsers.document import ReportText, Token, is_appendix_heading
 from parsers.figures import Figure, FigureReader, in_english_group, read_quantity
 from parsers.folding import ocr_skeleton
+from parsers.governors import KnownNames, unknown_governor
 from parsers.matcher import _compiled_rules, _Hit, _Matcher
 from parsers.metadata import parse_metadata
 from parsers.rules import RuleSet, load_rules
@@ -64,6 +65,8 @@ class _Extractor:
         )
         self._regions: dict[tuple[int, int], str] = {}
         self._share_tokens: list[int] | None = None
+        self.province = province
+        self.known_names = KnownNames.of(self.figure_reader.vocabulary.known_names)
 
     def _find_appendix(self) -> int:
         """Folded offset where the appendix begins (its heading line), or the end of the text."""
@@ -265,6 +268,7 @@ class _Extractor:
         if (
             reader.is_no_result(value_token, kpi)
             or reader.body_as_subject(value_token)
+            or self.governed_by_unknown_name(value_token)
             or reader.of_an_earlier_year(value_token)
             or reader.label_counts_other(value_token, kpi)
         ):
@@ -272,6 +276,13 @@ class _Extractor:
         if kpi == "dossier.received" and reader.is_inclusive_total(value_token):
             return False
         return not (kpi.startswith("dossier.resolved_ontime") and reader.is_split_ontime(value_token))
+
+    def governed_by_unknown_name(self, value_token: int) -> bool:
+        """A name no list knows is said in the figure's sentence (parsers/governors.py): unsure, left out."""
+        report = self.report
+        token = report.tokens[value_token]
+        page, start, end = report.to_page(token.start, token.end)
+        return unknown_governor(report.pages[page], start, end, self.province, self.known_names) is not None
 
     def rule_match(self, hit: _Hit) -> KpiMatch:
         quantity = read_quantity(

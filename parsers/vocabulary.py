@@ -68,6 +68,9 @@ class Vocabulary:
     # slot -> value -> phrases
     slots: dict[str, dict[str, tuple[Phrase, ...]]]
     frames: tuple[KpiFrame, ...]
+    # Lowercase words, marks kept, that govern no figure when capitalised (parsers/governors.py): those of
+    # every list above but the ones naming someone else's, and of `known_names`.
+    known_names: frozenset[str] = frozenset()
 
 
 def fold_phrase(text: str) -> Phrase:
@@ -96,6 +99,29 @@ def _pairs(
                 raise VocabularyError(f"{where}: {slot}: {value} is not a value of `slots`")
             pairs.append((slot, value))
     return tuple(sorted(pairs))
+
+
+# Lists whose words name someone else or something else: no name in them is the province's own.
+_FOREIGN_LISTS = frozenset(
+    {"others", "subject_bodies", "named_bodies", "single_units", "former_place", "other_units", "plans",
+     "plan_headings", "not_ours", "frames_sentence"}
+)  # fmt: skip
+_NAME_WORD_RE = re.compile(r"[^\W\d_]+(?:&[^\W\d_]+)*")
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [text for key, value in node.items() for text in (str(key), *_strings(value))]
+    if isinstance(node, list):
+        return [text for value in node for text in _strings(value)]
+    return []
+
+
+def _known_names(data: dict[str, Any]) -> frozenset[str]:
+    texts = [text for key, value in data.items() if key not in _FOREIGN_LISTS for text in _strings(value)]
+    return frozenset(word.lower() for text in texts for word in _NAME_WORD_RE.findall(text))
 
 
 def parse_vocabulary(data: Any) -> Vocabulary:
@@ -160,6 +186,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         lookalikes=_phrases(data.get("lookalikes") or [], "lookalikes"),
         slots=slots,
         frames=tuple(frames),
+        known_names=_known_names(data),
     )
 
 
