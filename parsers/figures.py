@@ -79,6 +79,10 @@ class Quantity:
     end: int  # first token after the number, its "%" and its scale word
 
 
+# Units of time after a number make it a period ("6 tháng", "3 ngày"), no count of things.
+_PERIOD_UNITS = frozenset({"ngay", "gio", "phut", "tuan", "thang", "quy", "nam", "ky"})
+
+
 @dataclass(frozen=True)
 class _Said:
     """What a stretch of words says: slot values (the one nearest the number first), level, framing."""
@@ -961,6 +965,63 @@ class FigureReader:
             return False  # "15.310 lượt hồ sơ"
         start, _ = self.sentence(after)
         return not any(self._unit_at(i) and self._noun_at(i + self._unit_at(i)) for i in range(start, after))
+
+    def governed_by_other_count(self, index: int) -> bool:
+        """Whether a count of other things stands before the figure at `index` in its clause, before a
+        verb: "34 địa phương đã tiếp nhận 15,2 triệu hồ sơ", "với 8.214 thành viên, đã hỗ trợ người dân
+        nộp 36.500 hồ sơ", "126 chi nhánh đã tiếp nhận ...". The figure is those things' sum or their
+        help, not the province's own: unsure. Periods ("6 tháng", "3 ngày") are no things."""
+        tokens = self.tokens
+        start = self.report.clause_start(index)
+        position = start
+        while position < index:
+            token = tokens[position]
+            if token.kind != "num" or not token.value_ok:
+                position += 1
+                continue
+            quantity = read_quantity(tokens, position, self.vocabulary, english_locale=self.english_locale)
+            if quantity is None or quantity.percent or quantity.end >= index:
+                position += 1
+                continue
+            after = quantity.end
+            # Periods, asides ("Toàn tỉnh (3 cấp) tiếp nhận ...") and whose units ("Trung tâm ... của 103
+            # xã, phường tiếp nhận ...": the province's own units) govern nothing.
+            previous = tokens[position - 1].key if position > start else ""
+            if self._period_unit_at(after) or previous in ("(", *self.vocabulary.before_possessor):
+                position = after
+                continue
+            # The subject: said before the clause's first verb, and a verb after it ("Tiếp nhận 1.500 lượt
+            # truy cập và 320 hồ sơ" is an object).
+            if (
+                self._counts_other_things(after)
+                and not any(self._verb_at(i) for i in range(self._part_start(start, position), position))
+                and any(self._verb_at(i) for i in range(after, index))
+            ):
+                # "... đã tiếp nhận 387.604 hồ sơ trên toàn tỉnh": the whole province said after it wins.
+                end = self.clause(index)[1]
+                return not self._whole_said(index + 1, min(end, index + 8))
+            position = after
+        return False
+
+    def _part_start(self, start: int, index: int) -> int:
+        """Token index after the last comma or colon before `index` in the clause opened at `start`."""
+        for position in range(index - 1, start - 1, -1):
+            if self.tokens[position].key in (",", ":"):
+                return position + 1
+        return start
+
+    def _counts_other_things(self, after: int) -> bool:
+        """Whether the words from token `after` (right after a count) name things no KPI counts: another
+        unit, or a word no phrase of the vocabulary starts with here ("8.214 thành viên")."""
+        if self.counts_other_unit(after):
+            return True
+        token = self.tokens[after] if after < len(self.tokens) else None
+        if token is None or token.kind != "word" or token.key in self.vocabulary.after_count:
+            return False
+        return not any(start == after for start, _, _, _ in self._phrases_in(after, after + 1))
+
+    def _period_unit_at(self, index: int) -> bool:
+        return index < len(self.tokens) and self.tokens[index].key in _PERIOD_UNITS
 
     def counts_unknown(self, after: int) -> bool:
         """Whether the word at token `after` (right after a count) is a thing the vocabulary does not know:

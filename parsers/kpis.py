@@ -269,6 +269,7 @@ class _Extractor:
             reader.is_no_result(value_token, kpi)
             or reader.body_as_subject(value_token)
             or self.governed_by_unknown_name(value_token)
+            or reader.governed_by_other_count(value_token)
             or reader.of_an_earlier_year(value_token)
             or reader.label_counts_other(value_token, kpi)
         ):
