@@ -81,6 +81,8 @@ class Quantity:
 
 # Units of time after a number make it a period ("6 tháng", "3 ngày"), no count of things.
 _PERIOD_UNITS = frozenset({"ngay", "gio", "phut", "tuan", "thang", "quy", "nam", "ky"})
+# Folded words that open a predicate: what stands before them is its subject ("450 hợp tác xã đã nộp ...").
+_PREDICATE_MARKERS = frozenset({"da", "dang", "se"})
 
 
 @dataclass(frozen=True)
@@ -995,7 +997,7 @@ class FigureReader:
             if (
                 self._counts_other_things(after)
                 and not any(self._verb_at(i) for i in range(self._part_start(start, position), position))
-                and any(self._verb_at(i) for i in range(after, index))
+                and any(self._verb_at(i) or tokens[i].key in _PREDICATE_MARKERS for i in range(after, index))
             ):
                 # "... đã tiếp nhận 387.604 hồ sơ trên toàn tỉnh": the whole province said after it wins.
                 end = self.clause(index)[1]

@@ -27,10 +27,11 @@ from vietnamese.folding import fold
 # A word glued to a digit ("S6" for "Số") is OCR noise, no name.
 _WORD_RE = re.compile(r"(?<!\d)[^\W\d_]+(?:&[^\W\d_]+)*(?!\d)")
 # A sentence or list item opens after these: its first words are capitalised by position.
-_SENTENCE_START_RE = re.compile(r"[.;!?](?=\s)|\n\s*\n|[|·]|\n\s*[-+•*–]\s|\n\s*\d+[.)]\s")
+# A table cell (after a tab or "|") and a numbered table row ("\n1 Tổng số văn bản đi ...") open one too.
+_SENTENCE_START_RE = re.compile(r"[.;!?](?=\s)|\n\s*\n|[|·\t]|\n\s*[-+•*–]\s|\n\s*\d+(?:[.)]\s|\s)")
 # The clause after a figure ends at these (or at the next number).
 _CLAUSE_END_RE = re.compile(r"[,;.(|·\n]|\d")
-_OPENERS = "(\"“'‘:-–—\n"
+_OPENERS = "([\"“'‘:-–—\n"
 _ROMAN_RE = re.compile(r"[IVXL]+")
 _PERSON_TITLES = frozenset({"ông", "bà", "anh", "chị", "đồng chí", "đ/c"})
 # Folded, a word this long rarely equals another one: an OCR-garbled known word ("Truyén") is still known.
@@ -39,18 +40,20 @@ _FOLDED_MATCH_MIN = 6
 
 @dataclass(frozen=True)
 class KnownNames:
-    """Capitalised words that govern nothing: lowercase with marks, and folded (for garbled long words)."""
+    """Capitalised words that govern nothing, lowercase: name words with marks and folded (for accent-free
+    or garbled text), and every vocabulary word for abbreviations printed in capitals ("VB", "GQ")."""
 
     marked: frozenset[str]
     folded: frozenset[str]
+    abbreviations: frozenset[str]
 
     @classmethod
-    def of(cls, words: frozenset[str]) -> KnownNames:
-        return cls(frozenset(words), frozenset(fold(word) for word in words))
+    def of(cls, names: frozenset[str], words: frozenset[str]) -> KnownNames:
+        return cls(frozenset(names), frozenset(fold(word) for word in names), frozenset(words))
 
     def knows(self, word: str) -> bool:
         lower = word.lower()
-        if lower in self.marked:
+        if lower in self.marked or (word.isupper() and lower in self.abbreviations):
             return True
         folded = fold(lower)
         # An accent-free text ("Cong Dich vu cong") cannot tell words apart by marks: compare folded.
@@ -65,6 +68,13 @@ def _province_names() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _province_pattern() -> re.Pattern[str]:
+    """Any province name, its words apart by any white space (a name wrapped onto the next line)."""
+    names = (r"\s+".join(re.escape(word) for word in name.split()) for name in _province_names())
+    return re.compile(rf"\b(?:{'|'.join(names)})\b")
+
+
+@lru_cache(maxsize=1)
 def _surnames() -> frozenset[str]:
     return metadata_words().surnames
 
@@ -75,9 +85,8 @@ def _blanked_provinces(text: str) -> str:
     folded = fold(text)
     if len(folded) != len(text):
         return text
-    for name in _province_names():
-        for found in re.finditer(rf"\b{re.escape(name)}\b", folded):
-            text = text[: found.start()] + " " * len(name) + text[found.end() :]
+    for found in _province_pattern().finditer(folded):
+        text = text[: found.start()] + " " * (found.end() - found.start()) + text[found.end() :]
     return text
 
 
@@ -111,7 +120,7 @@ def unknown_governor(text: str, start: int, end: int, province: str | None, know
     blanked = _blanked_provinces(text[: clause_end.start() if clause_end else len(text)])
     for segment in ((sentence_start, start), (end, len(blanked))):
         for run in _capitalised_runs(blanked, *segment):
-            if _is_person(blanked, run, segment[0]):
+            if _is_person(blanked, run, segment[0]) or _is_source(blanked, run, segment[0]):
                 continue
             words = [match.group() for match in run]
             headline = sum(len(word) > 1 and word.isupper() for word in words) >= 2
@@ -131,3 +140,9 @@ def _is_person(text: str, run: list[re.Match[str]], segment_start: int) -> bool:
     if before and before[-1].lower() in _PERSON_TITLES:
         return True
     return len(run) >= 3 and folded_words(run[0].group()) in _surnames()
+
+
+def _is_source(text: str, run: list[re.Match[str]], segment_start: int) -> bool:
+    """A source quoted: "Theo Bưu điện tỉnh, ..." says where the figure comes from, not whose it is."""
+    before = _WORD_RE.findall(text, segment_start, run[0].start())
+    return run[0].group().lower() == "theo" or (bool(before) and before[-1].lower() == "theo")

@@ -66,7 +66,8 @@ class _Extractor:
         self._regions: dict[tuple[int, int], str] = {}
         self._share_tokens: list[int] | None = None
         self.province = province
-        self.known_names = KnownNames.of(self.figure_reader.vocabulary.known_names)
+        vocabulary_used = self.figure_reader.vocabulary
+        self.known_names = KnownNames.of(vocabulary_used.known_names, vocabulary_used.known_words)
 
     def _find_appendix(self) -> int:
         """Folded offset where the appendix begins (its heading line), or the end of the text."""

@@ -68,9 +68,11 @@ class Vocabulary:
     # slot -> value -> phrases
     slots: dict[str, dict[str, tuple[Phrase, ...]]]
     frames: tuple[KpiFrame, ...]
-    # Lowercase words, marks kept, that govern no figure when capitalised (parsers/governors.py): those of
-    # every list above but the ones naming someone else's, and of `known_names`.
+    # Words that govern no figure when capitalised (parsers/governors.py), lowercase with marks: those
+    # written capitalised in `known_names` and the other lists (but those naming someone else's)...
     known_names: frozenset[str] = frozenset()
+    # ... and every word of those lists, for abbreviations printed in capitals ("VB", "GQ", "TTHC").
+    known_words: frozenset[str] = frozenset()
 
 
 def fold_phrase(text: str) -> Phrase:
@@ -119,9 +121,18 @@ def _strings(node: Any) -> list[str]:
     return []
 
 
-def _known_names(data: dict[str, Any]) -> frozenset[str]:
-    texts = [text for key, value in data.items() if key not in _FOREIGN_LISTS for text in _strings(value)]
-    return frozenset(word.lower() for text in texts for word in _NAME_WORD_RE.findall(text))
+def _known_words(data: dict[str, Any], names_only: bool) -> frozenset[str]:
+    """Lowercase words of the lists that name nothing foreign: all of them, or only those written
+    capitalised (`names_only`: `known_names` writes names as they are printed)."""
+    words = set()
+    for key, value in data.items():
+        if key in _FOREIGN_LISTS:
+            continue
+        for text in _strings(value):
+            for word in _NAME_WORD_RE.findall(text):
+                if not names_only or word[0].isupper():
+                    words.add(word.lower())
+    return frozenset(words)
 
 
 def parse_vocabulary(data: Any) -> Vocabulary:
@@ -186,7 +197,8 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         lookalikes=_phrases(data.get("lookalikes") or [], "lookalikes"),
         slots=slots,
         frames=tuple(frames),
-        known_names=_known_names(data),
+        known_names=_known_words(data, names_only=True),
+        known_words=_known_words(data, names_only=False),
     )
 
 

@@ -56,9 +56,22 @@ Check = Callable[[_Extractor, int, str], bool]
 CHECKS: dict[str, Check] = {
     "unknown name in the sentence": lambda ex, index, kpi: ex.governed_by_unknown_name(index),
     "count of other things governs": lambda ex, index, kpi: ex.figure_reader.governed_by_other_count(index),
+    "rules and reader disagree": lambda ex, index, kpi: _disagree(ex, index),
     "today's reader (all checks)": lambda ex, index, kpi: not _today_gives(ex, index, kpi),
 }
 _TODAY: dict[int, set[tuple[int, int, str]]] = {}
+_RULE_KPIS: dict[int, dict[int, set[str]]] = {}
+
+
+def _disagree(extractor: _Extractor, index: int) -> bool:
+    by_number = _RULE_KPIS.get(id(extractor))
+    if by_number is None:
+        by_number = _RULE_KPIS[id(extractor)] = {}
+        for hit in extractor.candidates():
+            by_number.setdefault(hit.value_token, set()).add(hit.rule.kpi)
+    figure = extractor.figure_reader.read(index)
+    rules = by_number.get(index, set())
+    return figure is not None and bool(rules) and figure.kpi not in rules
 
 
 def _today_gives(extractor: _Extractor, index: int, kpi: str) -> bool:

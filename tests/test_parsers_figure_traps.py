@@ -397,3 +397,54 @@ def test_words_glued_by_ocr_are_cut_into_syllables() -> None:
     }
     # An unmarked word is never cut: "token" is no "to ken".
     assert whole("Đã cấp 320 chứng thư số trên thiết bị token.") == {"cert.issued": 320}
+
+
+# Names no list knows (parsers/governors.py): a body or place written capitalised in the figure's sentence
+# that the vocabulary has never seen makes the figure unsure. Each is our own invention.
+UNKNOWN_NAMES = [
+    "Ban Quản lý các khu công nghiệp đã tiếp nhận 2.340 hồ sơ trực tuyến.",
+    "Trong quý, Khu kinh tế Định An tiếp nhận 640 hồ sơ.",
+    "Hội Nông dân tỉnh đã hướng dẫn nộp 870 hồ sơ trực tuyến.",
+    "Tại Côn Sơn, đã cấp mới 45 chứng thư số.",
+    "Trong năm, Đảng ủy Khối các cơ quan tỉnh đã ký số 5.600 văn bản đi.",
+    "Ban Cơ yếu Chính phủ đã cấp 512 chứng thư số cho các cơ quan Đảng, Nhà nước.",
+    "Ngan hang Nha nuoc chi nhanh tinh tiep nhan 1.200 ho so truc tuyen.",
+]
+
+# A count of other things as the subject of a clause: the figure after it is those things' sum or help.
+SUBJECT_COUNTS = [
+    "Sau 100 ngày, 34 địa phương đã tiếp nhận 15,2 triệu hồ sơ.",
+    "Có 450 hợp tác xã đã nộp 1.200 hồ sơ trực tuyến.",
+    "Với 312 nhân viên, mạng lưới đã tiếp nhận 4.500 hồ sơ qua bưu chính.",
+    "Trung tâm cùng 126 chi nhánh đã tiếp nhận 1,02 triệu hồ sơ.",
+]
+
+
+@pytest.mark.parametrize("text", UNKNOWN_NAMES + SUBJECT_COUNTS)
+def test_an_unknown_name_or_a_count_of_other_things_as_subject_leaves_the_figure_out(text: str) -> None:
+    assert values(text) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A person who speaks says nobody else's figure; a month's name is no name.
+        ("Theo ông Lê Văn Tâm, Giám đốc Trung tâm, trong quý toàn tỉnh đã tiếp nhận 12.400 hồ sơ.",
+         {"dossier.received": 12400}),
+        ("Tháng Mười, toàn tỉnh tiếp nhận 31.870 hồ sơ.", {"dossier.received": 31870}),
+        # The national bodies that issue the province's certificates, and the national portal as a place.
+        ("Phối hợp với Cục Chứng thực số và Bảo mật thông tin - Ban Cơ yếu Chính phủ cấp mới 132 chứng thư "
+         "số.", {"cert.issued": 132}),
+        ("Tỉnh đã tích hợp 1.804 DVCTT lên Cổng DVCQG.", {"dvc.services_integrated_national": 1804}),
+        # An all-capital headline, an accent-free text, the own province and a former one by name.
+        ("SAU 100 NGÀY VẬN HÀNH, toàn tỉnh tiếp nhận 41.200 hồ sơ.", {"dossier.received": 41200}),
+        ("Nam 2023, Cong Dich vu cong tinh da tiep nhan 24.617 ho so.", {"dossier.received": 24617}),
+        ("Năm 2026, tỉnh Vĩnh Long cấp mới 2.114 chứng thư số.", {"cert.issued": 2114}),
+        # Periods, asides and whose units are no subject; the whole province said after the figure wins.
+        ("Trong 6 tháng, toàn tỉnh tiếp nhận 45.000 hồ sơ.", {"dossier.received": 45000}),
+        ("Toàn tỉnh (3 cấp) tiếp nhận 58.700 hồ sơ.", {"dossier.received": 58700}),
+        ("54 điểm tiếp nhận đã tiếp nhận 387.604 hồ sơ trên toàn tỉnh.", {"dossier.received": 387604}),
+    ],
+)  # fmt: skip
+def test_known_names_and_own_subjects_keep_the_figure(text: str, expected: dict[str, float]) -> None:
+    assert whole(text) == expected
