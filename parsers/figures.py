@@ -857,7 +857,14 @@ class FigureReader:
         for said in (self._said(local_first, index, "end"), self._said(index + 1, after_end, "start")):
             if said.level_said:
                 return said.level
-        return self._inherited(local_first, start)[0].level
+        inherited = self._inherited(local_first, start)[0]
+        # "Cấp huyện tiếp nhận ...; cấp xã tiếp nhận 143.508 hồ sơ, tỷ lệ đúng hạn 99,12%": a level said
+        # later in the sentence, nearer the figure than the head's, is the figure's.
+        if inherited.level_said:
+            nearer = self._said(start, local_first, "end")
+            if nearer.level_said and nearer.level != inherited.level:
+                return nearer.level
+        return inherited.level
 
     def _before_recipient(self, first: int, last: int) -> int:
         """Where "cho" (for whom) starts among tokens [first, last): "cấp 42 sim ký cho lãnh đạo các xã" is
@@ -1015,6 +1022,9 @@ class FigureReader:
     def _counts_other_things(self, after: int) -> bool:
         """Whether the words from token `after` (right after a count) name things no KPI counts: another
         unit, or a word no phrase of the vocabulary starts with here ("8.214 thành viên")."""
+        # "412 thuê bao SIM PKI": a KPI noun said right after the first word is what it counts.
+        if any(self._noun_at(i) for i in range(after, min(after + 3, len(self.tokens)))):
+            return False
         if self.counts_other_unit(after):
             return True
         token = self.tokens[after] if after < len(self.tokens) else None

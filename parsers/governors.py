@@ -126,6 +126,12 @@ def unknown_governor(text: str, start: int, end: int, province: str | None, know
             headline = sum(len(word) > 1 and word.isupper() for word in words) >= 2
             for position, match in enumerate(run):
                 word = match.group()
+                # A product joined by a hyphen ("VNPT-iOffice", "Viettel-CA") names a system, no body.
+                if (
+                    blanked[match.end() : match.end() + 1] == "-"
+                    and blanked[match.end() + 1 : match.end() + 2].isalpha()
+                ):
+                    continue
                 if position == 0 and _opens_by_position(blanked, match.start(), segment[0]):
                     continue
                 if headline or _ROMAN_RE.fullmatch(word) or word.lower() in own or known.knows(word):
