@@ -1012,6 +1012,55 @@ class FigureReader:
             position = after
         return False
 
+    def level_from_an_earlier_sentence(self, index: int) -> bool:
+        """Whether the figure at `index` says no level nor the whole province in its own sentence, right
+        after a sentence of its paragraph whose subject is one level (said before that sentence's first
+        number): "Trung tâm Phục vụ hành chính công tỉnh đã tiếp nhận 18.642 hồ sơ ... . Kết quả: đã giải
+        quyết 14.318 hồ sơ" may be the centre's or the province's: unsure. A level said in a breakdown
+        ("trong đó cấp xã ...", "- Cấp xã: ...") is no subject."""
+        start, _ = self.sentence(index)
+        paragraph = self.report.paragraph_start(index)
+        if paragraph >= start or self.level_of(index) is not None:
+            return False
+        if self._said(start, index, "end").level_said:
+            return False
+        previous_start, _ = self.sentence(start - 1)
+        previous_start = max(previous_start, paragraph)
+        tokens = self.tokens
+        first_number = next(
+            (i for i in range(previous_start, start) if tokens[i].kind == "num" and tokens[i].value_ok), None
+        )
+        if first_number is None or tokens[previous_start].key in ("-", "+", "*"):
+            return False
+        subject = self._said(previous_start, first_number, "end")
+        return subject.level_said and subject.level is not None
+
+    def two_actions_joined(self, index: int, kpi: str) -> bool:
+        """Whether two different actions joined by "và" stand right before the figure at `index`, each an
+        action of the code's own thing: "đã tiếp nhận và xử lý 18.642 hồ sơ" counts neither the received
+        nor the resolved dossiers alone ("tiếp nhận và cấp phát 214 thiết bị Token" is issued: receiving
+        is no certificate figure)."""
+        start, _ = self.sentence(index)
+        local_first = self._local_before(index, start)
+        actions = [p for p in self._phrases_in(local_first, index) if p[2] == "slot:action"]
+        if len(actions) < 2:
+            return False
+        (_, first_end, _, first), (second_start, second_end, _, second) = actions[-2], actions[-1]
+        if first == second or not all(t.key in ("va", ",") for t in self.tokens[first_end:second_start]):
+            return False
+        if not all(t.key == "da" or t.kind == "punct" for t in self.tokens[second_end:index]):
+            return False
+        nouns = {value for frame in self.vocabulary.frames if frame.kpi == kpi for slot, value in frame.need
+                 if slot == "noun"}  # fmt: skip
+        acted = {
+            value
+            for frame in self.vocabulary.frames
+            if any(pair in frame.need for pair in (("noun", noun) for noun in nouns))
+            for slot, value in (*frame.need, *frame.allow)
+            if slot == "action"
+        }
+        return first in acted and second in acted
+
     def _part_start(self, start: int, index: int) -> int:
         """Token index after the last comma or colon before `index` in the clause opened at `start`."""
         for position in range(index - 1, start - 1, -1):

@@ -271,6 +271,8 @@ class _Extractor:
             or reader.body_as_subject(value_token)
             or self.governed_by_unknown_name(value_token)
             or reader.governed_by_other_count(value_token)
+            or reader.level_from_an_earlier_sentence(value_token)
+            or reader.two_actions_joined(value_token, kpi)
             or reader.of_an_earlier_year(value_token)
             or reader.label_counts_other(value_token, kpi)
         ):
