@@ -81,6 +81,12 @@ class Quantity:
 
 # Units of time after a number make it a period ("6 tháng", "3 ngày"), no count of things.
 _PERIOD_UNITS = frozenset({"ngay", "gio", "phut", "tuan", "thang", "quy", "nam", "ky"})
+# Folded words of a table's column headers that name no thing: "Số", "Tổng", "Đơn vị tính", "Kết quả".
+_NEUTRAL_HEADER_WORDS = frozenset(
+    {"so", "tong", "ty", "ti", "le", "don", "vi", "tinh", "ket", "qua", "thuc", "hien", "nam", "quy", "thang",
+     "luong", "chi", "tieu", "noi", "dung", "stt", "tt", "ghi", "chu", "cong", "toan", "trong", "do", "ky",
+     "nay", "gia", "tri", "hien", "tai", "luy", "ke", "tu", "den", "ngay", "muc"}
+)  # fmt: skip
 # Folded words that open a predicate: what stands before them is its subject ("450 hợp tác xã đã nộp ...").
 _PREDICATE_MARKERS = frozenset({"da", "dang", "se"})
 
@@ -1380,6 +1386,8 @@ class FigureReader:
         headers = [self._said(*span, toward="start") for span in cell.headers]
         if row is not None and not row.slots and not row.level_said:
             return None  # a row the vocabulary does not know ("Mức 2"): what it counts is unsaid
+        if any(self._says_unknown_thing(span) for span in cell.headers):
+            return None  # "Cung cấp thông tin": a column of something the vocabulary does not know
         if any(said.not_ours for said in (row, *headers) if said is not None):
             return None
         local: dict[str, str] = {}
@@ -1427,6 +1435,16 @@ class FigureReader:
             frame.kpi, frame.unit, frame.scope, quantity.value, Qualifier.EXACT, level, cell.value_token,
             cell.row[0], cell.row[1], round(0.7 + 0.3 * local_needs / len(frame.need), 3),
             f"figure: {said} (table cell)",
+        )  # fmt: skip
+
+    def _says_unknown_thing(self, span: tuple[int, int]) -> bool:
+        """Whether a column header holds a word outside every vocabulary phrase that is no neutral word
+        ("Cung cấp thông tin": information, no KPI thing)."""
+        covered = {i for start, end, _, _ in self._phrases_in(*span) for i in range(start, end)}
+        return any(
+            token.kind == "word" and i not in covered and token.key not in self.vocabulary.after_count
+            and token.key not in _NEUTRAL_HEADER_WORDS and len(token.key) > 1
+            for i, token in enumerate(self.tokens[span[0] : span[1]], start=span[0])
         )  # fmt: skip
 
     def read(self, index: int) -> Figure | None:
