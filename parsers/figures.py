@@ -1041,6 +1041,21 @@ class FigureReader:
         subject = self._said(previous_start, first_number, "end")
         return subject.level_said and subject.level is not None
 
+    def part_of_a_one_level_figure(self, index: int) -> bool:
+        """Whether the figure at `index` is a part ("trong đó ...") of a figure of one level and says no
+        level itself: "7.103 hồ sơ cấp tỉnh, trong đó đúng hạn 6.920 hồ sơ" may be the province agencies'
+        part or the province's; unsure. Parents of several levels ("1.650 thủ tục cấp tỉnh và 380 thủ tục
+        cấp xã; trong đó ...") are a list whose parts are the whole's."""
+        start, _ = self.sentence(index)
+        local_first = self._local_before(index, start)
+        first, last, kind = self._context(local_first, start)
+        if kind != "parent" or self.level_of(index) is not None:
+            return False
+        parents = [i for i in range(first, last) if self.tokens[i].kind == "num" and self.tokens[i].value_ok]
+        levels = {self.level_of(i) for i in parents}
+        # "1.650 thủ tục cấp tỉnh và hơn 380 thủ tục cấp xã; trong đó ...": a list of levels, parts of all.
+        return len(levels) == 1 and None not in levels
+
     def two_actions_joined(self, index: int, kpi: str) -> bool:
         """Whether two different actions joined by "và" stand right before the figure at `index`, each an
         action of the code's own thing: "đã tiếp nhận và xử lý 18.642 hồ sơ" counts neither the received
