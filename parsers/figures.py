@@ -85,7 +85,7 @@ _PERIOD_UNITS = frozenset({"ngay", "gio", "phut", "tuan", "thang", "quy", "nam",
 _NEUTRAL_HEADER_WORDS = frozenset(
     {"so", "tong", "ty", "ti", "le", "don", "vi", "tinh", "ket", "qua", "thuc", "hien", "nam", "quy", "thang",
      "luong", "chi", "tieu", "noi", "dung", "stt", "tt", "ghi", "chu", "cong", "toan", "trong", "do", "ky",
-     "nay", "gia", "tri", "hien", "tai", "luy", "ke", "tu", "den", "ngay", "muc"}
+     "nay", "gia", "tri", "tai", "luy", "ke", "tu", "den", "ngay", "muc"}
 )  # fmt: skip
 # Folded words that open a predicate: what stands before them is its subject ("450 hợp tác xã đã nộp ...").
 _PREDICATE_MARKERS = frozenset({"da", "dang", "se"})
