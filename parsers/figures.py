@@ -1103,7 +1103,8 @@ class FigureReader:
         return not any(start == after for start, _, _, _ in self._phrases_in(after, after + 1))
 
     def _period_unit_at(self, index: int) -> bool:
-        return index < len(self.tokens) and self.tokens[index].key in _PERIOD_UNITS
+        """A period ("6 tháng") or a number of levels ("hệ thống một cửa điện tử 3 cấp"): no things."""
+        return index < len(self.tokens) and self.tokens[index].key in (*_PERIOD_UNITS, "cap")
 
     def counts_unknown(self, after: int) -> bool:
         """Whether the word at token `after` (right after a count) is a thing the vocabulary does not know:

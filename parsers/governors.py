@@ -28,11 +28,11 @@ from vietnamese.folding import fold
 _WORD_RE = re.compile(r"(?<!\d)[^\W\d_]+(?:&[^\W\d_]+)*(?!\d)")
 # A sentence or list item opens after these: its first words are capitalised by position.
 # A table cell (after a tab or "|") and a numbered table row ("\n1 Tổng số văn bản đi ...") open one too.
-_SENTENCE_START_RE = re.compile(r"[.;!?](?=\s)|\n\s*\n|[|·\t]|\n\s*[-+•*–]\s|\n\s*\d+(?:[.)]\s|\s)")
+_SENTENCE_START_RE = re.compile(r"[.;!?](?=\s)| {3,}|\n\s*\n|[|·\t]|\n\s*[-+•*–]\s|\n\s*\d+(?:[.)]\s|\s)")
 # The clause after a figure ends at these (or at the next number).
-_CLAUSE_END_RE = re.compile(r"[,;.(|·\n]|\d")
+_CLAUSE_END_RE = re.compile(r"[,;.(|·\n\t]|\d| {3,}")
 _OPENERS = "([\"“'‘:-–—\n"
-_ROMAN_RE = re.compile(r"[IVXL]+")
+_ROMAN_RE = re.compile(r"[IVXL][IVXLl1]*")  # OCR writes "IIl" for "III"
 _PERSON_TITLES = frozenset({"ông", "bà", "anh", "chị", "đồng chí", "đ/c"})
 # Folded, a word this long rarely equals another one: an OCR-garbled known word ("Truyén") is still known.
 _FOLDED_MATCH_MIN = 6
@@ -144,6 +144,9 @@ def _is_person(text: str, run: list[re.Match[str]], segment_start: int) -> bool:
     """A person's name: after a title ("ông Lò Văn Thắng") or three or more words opening with a surname."""
     before = _WORD_RE.findall(text, segment_start, run[0].start())
     if before and before[-1].lower() in _PERSON_TITLES:
+        return True
+    # An interviewee opening a line: "Bà Hà: ...", "Ông Lê Văn Tâm, Giám đốc ...: ..."
+    if len(run) >= 2 and run[0].group().lower() in _PERSON_TITLES:
         return True
     return len(run) >= 3 and folded_words(run[0].group()) in _surnames()
 
