@@ -1056,6 +1056,20 @@ class FigureReader:
         # "1.650 thủ tục cấp tỉnh và hơn 380 thủ tục cấp xã; trong đó ...": a list of levels, parts of all.
         return len(levels) == 1 and None not in levels
 
+    def level_and_whole_before(self, index: int) -> bool:
+        """Whether one level said right before the whole province ("cấp xã toàn tỉnh", "cấp huyện trên toàn
+        tỉnh") stands in the clause before the figure at `index`: all communes of the province are neither
+        the whole nor plainly one level's figure; unsure (as the reader's own figures)."""
+        start = self.report.clause_start(index)
+        levels = [(first, end, name) for first, end, category, name in self._phrases_in(start, index)
+                  if category == _LEVEL]  # fmt: skip
+        return any(
+            name != WHOLE
+            and other == WHOLE
+            and all(t.key in ("tren", "cua") for t in self.tokens[end:next_first])
+            for (_, end, name), (next_first, _, other) in zip(levels, levels[1:], strict=False)
+        )
+
     def two_actions_joined(self, index: int, kpi: str) -> bool:
         """Whether two different actions joined by "và" stand right before the figure at `index`, each an
         action of the code's own thing: "đã tiếp nhận và xử lý 18.642 hồ sơ" counts neither the received

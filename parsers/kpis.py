@@ -23,7 +23,7 @@ from parsers.figures import Figure, FigureReader, in_english_group, read_quantit
 from parsers.folding import ocr_skeleton
 from parsers.governors import KnownNames, unknown_governor
 from parsers.matcher import _compiled_rules, _Hit, _Matcher
-from parsers.metadata import one_unit_issuer, parse_metadata
+from parsers.metadata import national_issuer, one_unit_issuer, parse_metadata
 from parsers.rules import RuleSet, load_rules
 from parsers.tables import TableRowHit, find_table_values
 from parsers.vocabulary import Vocabulary, fold_phrase, load_vocabulary
@@ -273,6 +273,7 @@ class _Extractor:
             or reader.governed_by_other_count(value_token)
             or reader.level_from_an_earlier_sentence(value_token)
             or reader.part_of_a_one_level_figure(value_token)
+            or reader.level_and_whole_before(value_token)
             or reader.two_actions_joined(value_token, kpi)
             or reader.of_an_earlier_year(value_token)
             or reader.label_counts_other(value_token, kpi)
@@ -386,8 +387,8 @@ def extract_kpis(
     header names), so that figures of other provinces are left out."""
     if not any(page.strip() for page in pages):
         return []
-    if one_unit_issuer(pages) is not None:
-        return []  # a district's or commune's own report: no figure of it is the province's
+    if one_unit_issuer(pages) is not None or national_issuer(pages):
+        return []  # a district's, a commune's or a ministry's own report: no figure of it is the province's
     if province is None:
         province = parse_metadata(pages).province
     extractor = _Extractor(pages, rules or load_rules(), vocabulary or load_vocabulary(), province)

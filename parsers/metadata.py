@@ -238,6 +238,18 @@ _ONE_UNIT_HEADER_RE = re.compile(
 )
 
 
+def national_issuer(pages: list[str]) -> bool:
+    """Whether a national body heads the header ("BỘ THÔNG TIN VÀ TRUYỀN THÔNG", "CỤC ..."): its report
+    sums or ranks the provinces; no figure of it is one province's own."""
+    if not pages:
+        return False
+    first_lines = _lines(pages[0])
+    title_at = _title_at(first_lines)
+    if title_at is None:
+        return False
+    return any(_NATIONAL_BODY_RE.match(line) for line in first_lines[: min(title_at, 3)])
+
+
 def one_unit_issuer(pages: list[str]) -> str | None:
     """The district, town or commune whose own report this is ("HUYỆN BÁT XÁT" in the header), or None.
 
