@@ -38,7 +38,7 @@ _NO_SPANS = (sys.maxsize, sys.maxsize)  # past any text offset
 _new_tuple = tuple.__new__
 # A line that starts like this begins a new item: bullets, "1.", "2.1.", "a)", "II.", "*** Về ...".
 _NEW_ITEM_RE = re.compile(r"[ \t]*(?:[-+•*–—●○▪]|\d+(?:\.\d+)*[.)]\s|[a-zđ]\)\s|[IVX]+\.\s|=)")
-_DATE_WORDS = {"nam", "thang", "ngay", "quy"}
+_DATE_WORDS = {"nam", "nim", "thang", "ngay", "quy"}  # "nim": OCR of "năm"
 # Section headings: "2.2. Về Bưu chính", "I. KẾT QUẢ", "a) Hệ thống ...", "*** Về ứng dụng CNTT".
 _HEADING_RE = re.compile(r"[ \t]*(?:\d+(?:\.\d+)*\.?[ \t]+\S|[IVX]+\.[ \t]|[a-zđ]\)[ \t]|\*+[ \t]*\S)")
 _MAX_HEADING_CHARS = 150

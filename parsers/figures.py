@@ -1467,6 +1467,10 @@ class FigureReader:
             f"figure: {said} (table cell)",
         )  # fmt: skip
 
+    def cell_at(self, index: int) -> TableCell | None:
+        """The table cell of the number at token `index`, if it stands in a flattened table."""
+        return self._cells.get(index)
+
     def _says_unknown_thing(self, span: tuple[int, int]) -> bool:
         """Whether a column header holds a word outside every vocabulary phrase that is no neutral word
         ("Cung cấp thông tin": information, no KPI thing)."""

@@ -155,3 +155,14 @@ def _is_source(text: str, run: list[re.Match[str]], segment_start: int) -> bool:
     """A source quoted: "Theo Bưu điện tỉnh, ..." says where the figure comes from, not whose it is."""
     before = _WORD_RE.findall(text, segment_start, run[0].start())
     return run[0].group().lower() == "theo" or (bool(before) and before[-1].lower() == "theo")
+
+
+def unknown_name_in_row(row: str, province: str | None, known: KnownNames) -> str | None:
+    """The first unknown name in the cells of a table row before its figure ("1 | Sở Kế hoạch và Đầu tư |
+    112 | 3408"): a row of one department, sector or unit is not the province's."""
+    for cell in re.split(r"[|\t]| {3,}", row):
+        cell = cell.strip()
+        name = unknown_governor(cell, len(cell), len(cell), province, known)
+        if name is not None:
+            return name
+    return None

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from parsers.document import ReportText, Token, is_appendix_heading
 from parsers.figures import Figure, FigureReader, in_english_group, read_quantity
 from parsers.folding import ocr_skeleton
-from parsers.governors import KnownNames, unknown_governor
+from parsers.governors import KnownNames, unknown_governor, unknown_name_in_row
 from parsers.matcher import _compiled_rules, _Hit, _Matcher
 from parsers.metadata import national_issuer, one_unit_issuer, parse_metadata
 from parsers.rules import RuleSet, load_rules
@@ -288,6 +288,10 @@ class _Extractor:
         report = self.report
         token = report.tokens[value_token]
         page, start, end = report.to_page(token.start, token.end)
+        cell = self.figure_reader.cell_at(value_token)
+        if cell is not None:
+            row = report.original_span(report.tokens[cell.row[0]].start, token.start)
+            return unknown_name_in_row(row, self.province, self.known_names) is not None
         return unknown_governor(report.pages[page], start, end, self.province, self.known_names) is not None
 
     def rule_match(self, hit: _Hit) -> KpiMatch:
