@@ -20,6 +20,7 @@ unsure of, it does not report.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -1067,7 +1068,7 @@ class FigureReader:
             name != WHOLE
             and other == WHOLE
             and all(t.key in ("tren", "cua") for t in self.tokens[end:next_first])
-            for (_, end, name), (next_first, _, other) in zip(levels, levels[1:], strict=False)
+            for (_, end, name), (next_first, _, other) in itertools.pairwise(levels)
         )
 
     def two_actions_joined(self, index: int, kpi: str) -> bool:
