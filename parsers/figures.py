@@ -1071,6 +1071,34 @@ class FigureReader:
             for (_, end, name), (next_first, _, other) in itertools.pairwise(levels)
         )
 
+    def in_a_question(self, index: int) -> bool:
+        """Whether the figure at `index` stands in a question ("Bao giờ tỉnh đạt 100% hồ sơ trực tuyến?"):
+        an interview's question says no result."""
+        _, end = self.sentence(index)
+        return end < len(self.tokens) and self.tokens[end].key == "?"
+
+    def single_level_code_beside_both_levels(self, index: int, kpi: str) -> bool:
+        """Whether a code of level 3 or 4 is read in a clause saying both levels together ("Tổng số DVCTT
+        mức độ 3, 4 là 1.167 dịch vụ, chiếm 58,41%"): neither level's figure."""
+        if "level3" not in kpi and "level4" not in kpi:
+            return False
+        start = self.report.clause_start(index)
+        levels = [name for _, _, category, name in self._phrases_in(start, index) if category == "slot:level"]
+        # "mức độ 3, 4 là 1.395, trong đó mức độ 4 là 812": the level said nearest is the figure's.
+        return bool(levels) and levels[-1] == "l34"
+
+    def whole_before_and_level_after(self, index: int) -> bool:
+        """Whether the whole province is said before the figure at `index` and one level right after it:
+        "toàn tỉnh đã đưa vào vận hành 642 dịch vụ cấp tỉnh, 904 dịch vụ cấp huyện": parts, unsure."""
+        start, end = self.sentence(index)
+        local_first = self._local_before(index, start)
+        before = self._said(local_first, index, "end")
+        if not (before.level_said and before.level is None):
+            return False
+        after_end = self._before_recipient(index + 1, self._local_after(index + 1, end))
+        after = self._said(index + 1, after_end, "start")
+        return after.level_said and after.level is not None
+
     def two_actions_joined(self, index: int, kpi: str) -> bool:
         """Whether two different actions joined by "và" stand right before the figure at `index`, each an
         action of the code's own thing: "đã tiếp nhận và xử lý 18.642 hồ sơ" counts neither the received
