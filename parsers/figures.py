@@ -1071,6 +1071,19 @@ class FigureReader:
             for (_, end, name), (next_first, _, other) in itertools.pairwise(levels)
         )
 
+    def running_total(self, index: int) -> bool:
+        """Whether the figure at `index` is a running total: "lũy kế" said in its clause before it, or in
+        its column's header ("Quý III/2024 | Lũy kế 9 tháng")."""
+        cell = self._cells.get(index)
+        spans = [*cell.headers] if cell is not None else [(self.report.clause_start(index), index)]
+        running = self.vocabulary.slots.get("running", {}).get("running", ())
+        for first, last in spans:
+            keys = [t.key for t in self.tokens[first:last] if t.kind == "word"]
+            # Compared on the words: "lũy kế 9 tháng" is also a period phrase, which takes the words.
+            if any(keys[i : i + len(phrase)] == list(phrase) for phrase in running for i in range(len(keys))):
+                return True
+        return False
+
     def in_a_question(self, index: int) -> bool:
         """Whether the figure at `index` stands in a question ("Bao giờ tỉnh đạt 100% hồ sơ trực tuyến?"):
         an interview's question says no result."""

@@ -220,9 +220,11 @@ class _Extractor:
             if held is None or _rank(hit) > _rank(held):
                 by_number[hit.value_token] = hit
         # One value per KPI and level: the first in the body.
-        by_kpi: dict[tuple[str, Level | None], _Hit] = {}
+        by_kpi: dict[tuple[str, Level | None, bool], _Hit] = {}
         for hit in sorted(by_number.values(), key=lambda h: (h.value_token, -h.specificity)):
-            by_kpi.setdefault((hit.rule.kpi, self.figure_reader.level_of(hit.value_token)), hit)
+            reader = self.figure_reader
+            key = (hit.rule.kpi, reader.level_of(hit.value_token), reader.running_total(hit.value_token))
+            by_kpi.setdefault(key, hit)
         return sorted(by_kpi.values(), key=lambda h: h.value_token)
 
     def values(self) -> list[KpiMatch]:
@@ -246,13 +248,17 @@ class _Extractor:
                 continue
             matches.append(self.rule_match(hit))
             taken_numbers.add(hit.value_token)
-        taken_kpis = {(m.kpi, m.level) for m in matches}
+        taken_kpis = {(m.kpi, m.level, m.scope) for m in matches}
         # An exact figure wins over a rounded one of the same code ("Hơn 62% hồ sơ ..." in a headline,
         # "chiếm 62,1%" in the body); otherwise the first in the body.
         for figure in sorted(figures, key=lambda f: f.qualifier != Qualifier.EXACT):
             if not self._policy_ok(figure.kpi, figure.value_token):
                 continue
-            key = (figure.kpi, figure.level.value if figure.level else None)
+            key = (
+                figure.kpi,
+                figure.level.value if figure.level else None,
+                self._scope(figure.scope, figure.value_token),
+            )
             if figure.value_token in taken_numbers or key in taken_kpis:
                 continue
             # Plans and comparisons the reader knows itself (figure_vocabulary.yaml: not_ours).
@@ -285,6 +291,12 @@ class _Extractor:
         if kpi == "dossier.received" and reader.is_inclusive_total(value_token):
             return False
         return not (kpi.startswith("dossier.resolved_ontime") and reader.is_split_ontime(value_token))
+
+    def _scope(self, scope: str, value_token: int) -> str:
+        """A period code said as a running total ("lũy kế 9 tháng", "lũy kế từ đầu năm") counts to date."""
+        if scope == "period" and self.figure_reader.running_total(value_token):
+            return "cumulative"
+        return scope
 
     def governed_by_unknown_name(self, value_token: int) -> bool:
         """A name no list knows is said in the figure's sentence (parsers/governors.py): unsure, left out."""
@@ -323,6 +335,7 @@ class _Extractor:
         report = self.report
         token = report.tokens[value_token]
         page, start, end = report.to_page(token.start, token.end)
+        scope = self._scope(scope, value_token)
         return KpiMatch(
             kpi=kpi,
             value=value,
