@@ -970,6 +970,20 @@ class FigureReader:
             any(pair not in (*frame.need, *frame.allow) for pair in pairs) for frame in frames
         )
 
+    def own_words_rule_out(self, first: int, index: int, kpi: str) -> bool:
+        """Whether a rule's own matched words before its number (tokens [first, index)) say an owner or a
+        medium that no frame of `kpi` fits: "tổng số chứng thư số cá nhân trên địa bàn là 9.306" is no
+        total of certificates, whatever the rule's gap let through."""
+        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
+        said = [
+            (category[5:], name)
+            for _, _, category, name in self._phrases_in(first, index)
+            if category in ("slot:owner", "slot:medium")
+        ]
+        return bool(frames) and any(
+            all(pair not in (*frame.need, *frame.allow) for frame in frames) for pair in said
+        )
+
     def counts_other_unit(self, after: int) -> bool:
         """Whether the words from token `after` (right after a number) name another unit: people, visits,
         money, days, places ("1.250 lượt", "25 triệu đồng", "145 xã"). A KPI noun said there wins, and so

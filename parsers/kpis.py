@@ -242,6 +242,7 @@ class _Extractor:
                 not self._policy_ok(hit.rule.kpi, hit.value_token)
                 or reader.contradicts(hit.value_token, hit.rule.kpi)
                 or reader.said_after_rules_out(hit.value_token, hit.rule.kpi)
+                or reader.own_words_rule_out(hit.first_token, hit.value_token, hit.rule.kpi)
                 # A table's columns say plan or result themselves (settings.table_excluded_headers).
                 or (not hit.source.startswith("table") and reader.sentence_framed_as_plan(hit.value_token))
             ):
