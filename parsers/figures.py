@@ -1098,6 +1098,17 @@ class FigureReader:
                 return True
         return False
 
+    def period_named_before(self, index: int) -> bool:
+        """Whether the clause of the figure at `index` names a year or "thêm" (more) before it and no stock
+        to date: "năm 2023 tỉnh được cấp 1.204 chứng thư số", "Năm 2024 có thêm 518 chứng thư số được cấp"
+        were issued in that period, not to date."""
+        start = self.report.clause_start(index)
+        tokens = self.tokens[start:index]
+        if any(category == "slot:todate" for _, _, category, _ in self._phrases_in(start, index)):
+            return False
+        year = any(t.kind == "num" and not t.value_ok and re.fullmatch(r"(19|20)\d\d", t.key) for t in tokens)
+        return year or any(t.key == "them" for t in tokens)
+
     def in_a_question(self, index: int) -> bool:
         """Whether the figure at `index` stands in a question ("Bao giờ tỉnh đạt 100% hồ sơ trực tuyến?"):
         an interview's question says no result."""

@@ -324,8 +324,14 @@ class _Extractor:
         )  # fmt: skip
 
     def figure_match(self, figure: Figure) -> KpiMatch:
+        scope = figure.scope
+        # "được cấp" (issued to date) with a year named before it was issued in that year.
+        if "action=issued_to_date" in figure.reason and self.figure_reader.period_named_before(
+            figure.value_token
+        ):
+            scope = "period"
         return self._match(
-            figure.kpi, figure.value, figure.unit, figure.scope, (figure.first_token, figure.last_token),
+            figure.kpi, figure.value, figure.unit, scope, (figure.first_token, figure.last_token),
             figure.value_token, figure.score, figure.reason, figure.qualifier, figure.level,
         )  # fmt: skip
 
