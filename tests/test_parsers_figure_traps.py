@@ -448,3 +448,87 @@ def test_an_unknown_name_or_a_count_of_other_things_as_subject_leaves_the_figure
 )  # fmt: skip
 def test_known_names_and_own_subjects_keep_the_figure(text: str, expected: dict[str, float]) -> None:
     assert whole(text) == expected
+
+
+# Whose level, whose document, which scope (dev3/dev4 first reads, our own sentences).
+LEVEL_UNSURE = [
+    # A part of a figure of one level, saying no level itself.
+    "Đã giải quyết 7.103 hồ sơ cấp tỉnh, trong đó đúng hạn 6.920 hồ sơ.",
+    # A sentence with no subject right after one whose subject is one level.
+    "Trung tâm Phục vụ hành chính công tỉnh đã tiếp nhận 9.400 hồ sơ. Kết quả: đã giải quyết 8.100 hồ sơ.",
+    # One level said right before the whole province: all communes of it.
+    "Tính chung cấp xã toàn tỉnh tiếp nhận 84.210 hồ sơ.",
+    # The whole province before the figure and one level right after it: parts.
+    "Toàn tỉnh đã đưa vào vận hành 642 dịch vụ công trực tuyến cấp tỉnh và 904 dịch vụ cấp huyện.",
+]
+
+NOT_A_RESULT = [
+    # Two actions of dossiers joined: neither alone.
+    "Trong tháng, Bộ phận một cửa đã tiếp nhận và xử lý 18.642 hồ sơ.",
+    # A question in an interview.
+    "Hỏi: Bao giờ tỉnh đạt 100% hồ sơ trực tuyến?",
+    # Both levels together, no single level's count or share.
+    "Tổng số DVCTT mức độ 3, 4 là 1.167 dịch vụ, chiếm 58,41% tổng số TTHC.",
+    # A table row of one department.
+    "TT | Đơn vị | Tiếp nhận | Trực tuyến\n1 | Sở Kế hoạch và Đầu tư | 3408 | 3006\n",
+]
+
+
+@pytest.mark.parametrize("text", LEVEL_UNSURE + NOT_A_RESULT)
+def test_unsure_levels_and_no_results_give_no_province_value(text: str) -> None:
+    assert whole(text) == {}
+
+
+def test_a_districts_or_a_ministrys_own_report_gives_no_province_value() -> None:
+    body = (
+        "\n\nBÁO CÁO\nKết quả 6 tháng đầu năm 2023\n\n"
+        "Trong 6 tháng, tiếp nhận 14.862 hồ sơ, đã cấp mới 37 chứng thư số.\n"
+    )
+    district = (
+        "ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nHUYỆN BÁT XÁT | Độc lập - Tự do - Hạnh phúc"
+    )
+    ministry = "BỘ THÔNG TIN VÀ TRUYỀN THÔNG | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 97/BC-BTTTT"
+    province = (
+        "ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH LÀO CAI | Độc lập - Tự do - Hạnh phúc"
+    )
+    assert extract_kpis([district + body]) == []
+    assert extract_kpis([ministry + body]) == []
+    own = {m.kpi: m.value for m in extract_kpis([province + body])}
+    assert own == {"dossier.received": 14862, "cert.issued": 37}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The own figures beside each unsure shape above.
+        ("Toàn tỉnh đã giải quyết 7.103 hồ sơ, trong đó đúng hạn 6.920 hồ sơ.",
+         {"dossier.resolved": 7103, "dossier.resolved_ontime": 6920}),
+        ("Toàn tỉnh đã tiếp nhận 9.400 hồ sơ. Kết quả: đã giải quyết 8.100 hồ sơ.",
+         {"dossier.received": 9400, "dossier.resolved": 8100}),
+        ("Tổng số DVCTT mức độ 3, 4 là 1.395, trong đó mức độ 4 là 812.", {"dvc.level4_services": 812}),
+        ("Tiếp nhận và cấp phát 214 thiết bị Token cho cán bộ.", {"cert.issued": 214}),
+        ("Số hồ sơ chậm trả kết quả: 612.", {"dossier.resolved_late": 612}),
+        # A column of something the vocabulary does not know ("Cung cấp thông tin") beside a known one.
+        ("Tổng số TTHC | DVC trực tuyến toàn trình | Cung cấp thông tin\n1903 | 1027 | 174\n",
+         {"dvc.full_online_services": 1027}),
+        # A count of several levels' parents: its parts are the whole's.
+        ("Tỉnh có 1.650 thủ tục cấp tỉnh và 380 thủ tục cấp xã; trong đó 870 thủ tục được cung cấp trực "
+         "tuyến toàn trình.", {"dvc.full_online_services": 870}),
+    ],
+)  # fmt: skip
+def test_the_own_figure_beside_an_unsure_shape_is_read(text: str, expected: dict[str, float]) -> None:
+    assert whole(text) == expected
+
+
+def test_running_totals_and_issued_in_a_named_year() -> None:
+    text = "Trong tháng 9 cấp mới 41 chứng thư số; lũy kế từ đầu năm cấp mới 318 chứng thư số."
+    assert {(m.kpi, m.value, m.scope) for m in extract_kpis([text], province=PROVINCE)} == {
+        ("cert.issued", 41, "period"),
+        ("cert.issued", 318, "cumulative"),
+    }
+    table = "Chỉ tiêu | Quý III/2024 | Lũy kế 9 tháng\nHồ sơ tiếp nhận | 198406 | 571233\n"
+    assert ("dossier.received", 571233, "cumulative") in {
+        (m.kpi, m.value, m.scope) for m in extract_kpis([table], province=PROVINCE)
+    }
+    issued = extract_kpis(["Năm 2023, tỉnh được cấp 1.204 chứng thư số cho cán bộ."], province=PROVINCE)
+    assert [(m.kpi, m.value, m.scope) for m in issued] == [("cert.issued", 1204, "period")]
