@@ -57,6 +57,12 @@ CHECKS: dict[str, Check] = {
     "unknown name in the sentence": lambda ex, index, kpi: ex.governed_by_unknown_name(index),
     "count of other things governs": lambda ex, index, kpi: ex.figure_reader.governed_by_other_count(index),
     "rules and reader disagree": lambda ex, index, kpi: _disagree(ex, index),
+    "one level said once": lambda ex, index, kpi: _one_level_said_once(ex, index),
+    "two actions, questions, both levels": lambda ex, index, kpi: (
+        ex.figure_reader.two_actions_joined(index, kpi)
+        or ex.figure_reader.in_a_question(index)
+        or ex.figure_reader.single_level_code_beside_both_levels(index, kpi)
+    ),
     "today's reader (all checks)": lambda ex, index, kpi: not _today_gives(ex, index, kpi),
 }
 _TODAY: dict[int, set[tuple[int, int, str]]] = {}
@@ -72,6 +78,16 @@ def _disagree(extractor: _Extractor, index: int) -> bool:
     figure = extractor.figure_reader.read(index)
     rules = by_number.get(index, set())
     return figure is not None and bool(rules) and figure.kpi not in rules
+
+
+def _one_level_said_once(extractor: _Extractor, index: int) -> bool:
+    reader = extractor.figure_reader
+    return (
+        reader.level_from_an_earlier_sentence(index)
+        or reader.part_of_a_one_level_figure(index)
+        or reader.level_and_whole_before(index)
+        or reader.whole_before_and_level_after(index)
+    )
 
 
 def _today_gives(extractor: _Extractor, index: int, kpi: str) -> bool:
