@@ -1109,6 +1109,17 @@ class FigureReader:
         year = any(t.kind == "num" and not t.value_ok and re.fullmatch(r"(19|20)\d\d", t.key) for t in tokens)
         return year or any(t.key == "them" for t in tokens)
 
+    def of_other_units(self, index: int) -> bool:
+        """Whether the figure's own words before it say whose with "của các" and another unit: "tổng số hộp
+        thư của các địa phương khoảng 560 nghìn" is the localities' (the country's), not the province's."""
+        start, _ = self.sentence(index)
+        tokens = self.tokens
+        first = self._local_before(index, start)
+        return any(
+            tokens[i].key == "cua" and tokens[i + 1].key == "cac" and self._unit_at(i + 2)
+            for i in range(first, index - 2)
+        )
+
     def in_a_question(self, index: int) -> bool:
         """Whether the figure at `index` stands in a question ("Bao giờ tỉnh đạt 100% hồ sơ trực tuyến?"):
         an interview's question says no result."""

@@ -282,6 +282,7 @@ class _Extractor:
             or reader.part_of_a_one_level_figure(value_token)
             or reader.level_and_whole_before(value_token)
             or reader.in_a_question(value_token)
+            or reader.of_other_units(value_token)
             or reader.single_level_code_beside_both_levels(value_token, kpi)
             or reader.whole_before_and_level_after(value_token)
             or reader.two_actions_joined(value_token, kpi)
