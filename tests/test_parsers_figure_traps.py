@@ -469,6 +469,8 @@ NOT_A_RESULT = [
     "Hỏi: Bao giờ tỉnh đạt 100% hồ sơ trực tuyến?",
     # Both levels together, no single level's count or share.
     "Tổng số DVCTT mức độ 3, 4 là 1.167 dịch vụ, chiếm 58,41% tổng số TTHC.",
+    # A level 3 said by the lead-in, cut off the figure's own words by an aside: no plain code.
+    "Hồ sơ DVC mức độ 3 (một phần): tiếp nhận 9.617.",
     # A table row of one department.
     "TT | Đơn vị | Tiếp nhận | Trực tuyến\n1 | Sở Kế hoạch và Đầu tư | 3408 | 3006\n",
 ]
@@ -508,6 +510,8 @@ def test_a_districts_or_a_ministrys_own_report_gives_no_province_value() -> None
         ("Tổng số DVCTT mức độ 3, 4 là 1.395, trong đó mức độ 4 là 812.", {"dvc.level4_services": 812}),
         ("Tiếp nhận và cấp phát 214 thiết bị Token cho cán bộ.", {"cert.issued": 214}),
         ("Số hồ sơ chậm trả kết quả: 612.", {"dossier.resolved_late": 612}),
+        # The head noun first: dossiers of public services, level 3 said in the figure's own words.
+        ("Hồ sơ DVC mức độ 3: tiếp nhận 9.617 hồ sơ.", {"dossier.level3_received": 9617}),
         # A column of something the vocabulary does not know ("Cung cấp thông tin") beside a known one.
         ("Tổng số TTHC | DVC trực tuyến toàn trình | Cung cấp thông tin\n1903 | 1027 | 174\n",
          {"dvc.full_online_services": 1027}),
