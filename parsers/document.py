@@ -38,8 +38,10 @@ _NO_SPANS = (sys.maxsize, sys.maxsize)  # past any text offset
 _new_tuple = tuple.__new__
 # A line that starts like this begins a new item: bullets, "1.", "2.1.", "a)", "II.", "*** Về ...".
 _NEW_ITEM_RE = re.compile(r"[ \t]*(?:[-+•*–—●○▪]|\d+(?:\.\d+)*[.)]\s|[a-zđ]\)\s|[IVX]+\.\s|=)")
-_DATE_WORDS = {"nam", "thang", "ngay", "quy"}
+_DATE_WORDS = {"nam", "nim", "thang", "ngay", "quy"}  # "nim": OCR of "năm"
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
+_DOTTED_DATE_RE = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:19|20)\d\d\b")
+_DAY_MONTH_BEFORE_RE = re.compile(r"(?<!\d)(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.$")
 _YEAR_AFTER_RE = re.compile(r"\s*[-–]\s*(?:19|20)\d\d\b")
 _YEAR_BEFORE_RE = re.compile(r"\b(?:19|20)\d\d\s*[-–]\s*$")
 # Section headings: "2.2. Về Bưu chính", "I. KẾT QUẢ", "a) Hệ thống ...", "*** Về ứng dụng CNTT".
@@ -219,6 +221,12 @@ class ReportText:
         glued = glued or (after[:1] == ":" and after[1:2].isdigit())
         # "năm 2022", "tháng 9", "ngày 18": parts of dates, not quantities.
         date_part = bool(previous) and previous[-1].key in _DATE_WORDS and re.fullmatch(r"\d{1,4}", piece)
+        # "15.08.2019", "5.3.2019": a date written with dots (read as "15.08" and "2019"), like "15/8/2019" a
+        # compound: neither a count nor a word the figure's local words run across.
+        if _DOTTED_DATE_RE.match(text, start) or (
+            _YEAR_RE.fullmatch(piece) and _DAY_MONTH_BEFORE_RE.search(text[max(0, start - 6) : start])
+        ):
+            return Token("compound", piece, start, end)
         # "giai đoạn 2017 - 2018": a span of years, not a count.
         year_span = bool(_YEAR_RE.fullmatch(piece)) and bool(
             _YEAR_AFTER_RE.match(text, end) or _YEAR_BEFORE_RE.search(text[max(0, start - 8) : start])

@@ -20,6 +20,7 @@ unsure of, it does not report.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -77,6 +78,25 @@ class Quantity:
     qualifier: Qualifier
     percent: bool
     end: int  # first token after the number, its "%" and its scale word
+
+
+# Units of time after a number make it a period ("6 tháng", "3 ngày"), no count of things.
+_PERIOD_UNITS = frozenset({"ngay", "gio", "phut", "tuan", "thang", "quy", "nam", "ky"})
+# Folded words of a table's column headers that name no thing: "Số", "Tổng", "Đơn vị tính", "Kết quả".
+_NEUTRAL_HEADER_WORDS = frozenset(
+    {"so", "tong", "ty", "ti", "le", "don", "vi", "tinh", "ket", "qua", "thuc", "hien", "nam", "quy", "thang",
+     "luong", "chi", "tieu", "noi", "dung", "stt", "tt", "ghi", "chu", "cong", "toan", "trong", "do", "ky",
+     "nay", "gia", "tri", "tai", "luy", "ke", "tu", "den", "ngay", "muc"}
+)  # fmt: skip
+# Folded words that open a predicate: what stands before them is its subject ("450 hợp tác xã đã nộp ...").
+_PREDICATE_MARKERS = frozenset({"da", "dang", "se"})
+
+
+def _head_nouns_only(phrases: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Vietnamese puts the head noun first: in "Hồ sơ DVC", "hồ sơ TTHC" the second noun only says whose,
+    so a noun right after another is no noun of its own."""
+    noun_ends = {end for _, end, category, _ in phrases if category == "slot:noun"}
+    return [phrase for phrase in phrases if not (phrase[2] == "slot:noun" and phrase[0] in noun_ends)]
 
 
 @dataclass(frozen=True)
@@ -359,7 +379,7 @@ class FigureReader:
 
     def _said(self, first: int, last: int, toward: str) -> _Said:
         """What tokens [first, last) say; where a slot is said twice, the value nearest `toward` wins."""
-        phrases = self._phrases_in(first, last)
+        phrases = _head_nouns_only(self._phrases_in(first, last))
         if toward == "end":
             phrases = phrases[::-1]
         slots: dict[str, str] = {}
@@ -631,7 +651,7 @@ class FigureReader:
         level: Level | None = None
         level_said = False
         stock_said = False
-        for start, _, category, name in reversed(self._phrases_in(first, last)):
+        for start, _, category, name in reversed(_head_nouns_only(self._phrases_in(first, last))):
             if any(lo <= start < hi for lo, hi in asides):
                 continue
             if category in ("slot:state", "slot:todate"):
@@ -932,7 +952,14 @@ class FigureReader:
         for said in (self._said(local_first, index, "end"), self._said(index + 1, after_end, "start")):
             if said.level_said:
                 return said.level
-        return self._inherited(local_first, start)[0].level
+        inherited = self._inherited(local_first, start)[0]
+        # "Cấp huyện tiếp nhận ...; cấp xã tiếp nhận 143.508 hồ sơ, tỷ lệ đúng hạn 99,12%": a level said
+        # later in the sentence, nearer the figure than the head's, is the figure's.
+        if inherited.level_said:
+            nearer = self._said(start, local_first, "end")
+            if nearer.level_said and nearer.level != inherited.level:
+                return nearer.level
+        return inherited.level
 
     def _before_recipient(self, first: int, last: int) -> int:
         """Where "cho" (for whom) starts among tokens [first, last): "cấp 42 sim ký cho lãnh đạo các xã" is
@@ -1037,6 +1064,20 @@ class FigureReader:
             any(pair not in (*frame.need, *frame.allow) for pair in pairs) for frame in frames
         )
 
+    def own_words_rule_out(self, first: int, index: int, kpi: str) -> bool:
+        """Whether a rule's own matched words before its number (tokens [first, index)) say an owner or a
+        medium that no frame of `kpi` fits: "tổng số chứng thư số cá nhân trên địa bàn là 9.306" is no
+        total of certificates, whatever the rule's gap let through."""
+        frames = [frame for frame in self.vocabulary.frames if frame.kpi == kpi]
+        said = [
+            (category[5:], name)
+            for _, _, category, name in self._phrases_in(first, index)
+            if category in ("slot:owner", "slot:medium")
+        ]
+        return bool(frames) and any(
+            all(pair not in (*frame.need, *frame.allow) for frame in frames) for pair in said
+        )
+
     def counts_other_unit(self, after: int) -> bool:
         """Whether the words from token `after` (right after a number) name another unit: people, visits,
         money, days, places ("1.250 lượt", "25 triệu đồng", "145 xã"). A KPI noun said there wins, and so
@@ -1048,6 +1089,213 @@ class FigureReader:
             return False  # "15.310 lượt hồ sơ"
         start, _ = self.sentence(after)
         return not any(self._unit_at(i) and self._noun_at(i + self._unit_at(i)) for i in range(start, after))
+
+    def governed_by_other_count(self, index: int) -> bool:
+        """Whether a count of other things stands before the figure at `index` in its clause, before a
+        verb: "34 địa phương đã tiếp nhận 15,2 triệu hồ sơ", "với 8.214 thành viên, đã hỗ trợ người dân
+        nộp 36.500 hồ sơ", "126 chi nhánh đã tiếp nhận ...". The figure is those things' sum or their
+        help, not the province's own: unsure. Periods ("6 tháng", "3 ngày") are no things."""
+        tokens = self.tokens
+        start = self.report.clause_start(index)
+        position = start
+        while position < index:
+            token = tokens[position]
+            if token.kind != "num" or not token.value_ok:
+                position += 1
+                continue
+            quantity = read_quantity(tokens, position, self.vocabulary, english_locale=self.english_locale)
+            if quantity is None or quantity.percent or quantity.end >= index:
+                position += 1
+                continue
+            after = quantity.end
+            # Periods, asides ("Toàn tỉnh (3 cấp) tiếp nhận ...") and whose units ("Trung tâm ... của 103
+            # xã, phường tiếp nhận ...": the province's own units) govern nothing.
+            previous = tokens[position - 1].key if position > start else ""
+            if self._period_unit_at(after) or previous in ("(", *self.vocabulary.before_possessor):
+                position = after
+                continue
+            # The subject: said before the clause's first verb, and a verb after it ("Tiếp nhận 1.500 lượt
+            # truy cập và 320 hồ sơ" is an object).
+            if (
+                self._counts_other_things(after)
+                and not any(self._verb_at(i) for i in range(self._part_start(start, position), position))
+                and any(self._verb_at(i) or tokens[i].key in _PREDICATE_MARKERS for i in range(after, index))
+            ):
+                # "... đã tiếp nhận 387.604 hồ sơ trên toàn tỉnh": the whole province said after it wins.
+                end = self.clause(index)[1]
+                return not self._whole_said(index + 1, min(end, index + 8))
+            position = after
+        return False
+
+    def level_from_an_earlier_sentence(self, index: int) -> bool:
+        """Whether the figure at `index` says no level nor the whole province in its own sentence, right
+        after a sentence of its paragraph whose subject is one level (said before that sentence's first
+        number): "Trung tâm Phục vụ hành chính công tỉnh đã tiếp nhận 18.642 hồ sơ ... . Kết quả: đã giải
+        quyết 14.318 hồ sơ" may be the centre's or the province's: unsure. A level said in a breakdown
+        ("trong đó cấp xã ...", "- Cấp xã: ...") is no subject."""
+        start, _ = self.sentence(index)
+        paragraph = self.report.paragraph_start(index)
+        if paragraph >= start or self.level_of(index) is not None:
+            return False
+        if self._said(start, index, "end").level_said:
+            return False
+        previous_start, _ = self.sentence(start - 1)
+        previous_start = max(previous_start, paragraph)
+        tokens = self.tokens
+        first_number = next(
+            (i for i in range(previous_start, start) if tokens[i].kind == "num" and tokens[i].value_ok), None
+        )
+        if first_number is None or tokens[previous_start].key in ("-", "+", "*"):
+            return False
+        subject = self._said(previous_start, first_number, "end")
+        return subject.level_said and subject.level is not None
+
+    def part_of_a_one_level_figure(self, index: int) -> bool:
+        """Whether the figure at `index` is a part ("trong đó ...") of a figure of one level and says no
+        level itself: "7.103 hồ sơ cấp tỉnh, trong đó đúng hạn 6.920 hồ sơ" may be the province agencies'
+        part or the province's; unsure. Parents of several levels ("1.650 thủ tục cấp tỉnh và 380 thủ tục
+        cấp xã; trong đó ...") are a list whose parts are the whole's."""
+        start, _ = self.sentence(index)
+        local_first = self._local_before(index, start)
+        first, last, kind = self._context(local_first, start)
+        if kind != "parent" or self.level_of(index) is not None:
+            return False
+        parents = [i for i in range(first, last) if self.tokens[i].kind == "num" and self.tokens[i].value_ok]
+        levels = {self.level_of(i) for i in parents}
+        # "1.650 thủ tục cấp tỉnh và hơn 380 thủ tục cấp xã; trong đó ...": a list of levels, parts of all.
+        return len(levels) == 1 and None not in levels
+
+    def level_and_whole_before(self, index: int) -> bool:
+        """Whether one level said right before the whole province ("cấp xã toàn tỉnh", "cấp huyện trên toàn
+        tỉnh") stands in the clause before the figure at `index`: all communes of the province are neither
+        the whole nor plainly one level's figure; unsure (as the reader's own figures)."""
+        start = self.report.clause_start(index)
+        levels = [(first, end, name) for first, end, category, name in self._phrases_in(start, index)
+                  if category == _LEVEL]  # fmt: skip
+        return any(
+            name != WHOLE
+            and other == WHOLE
+            and all(t.key in ("tren", "cua") for t in self.tokens[end:next_first])
+            for (_, end, name), (next_first, _, other) in itertools.pairwise(levels)
+        )
+
+    def running_total(self, index: int) -> bool:
+        """Whether the figure at `index` is a running total: "lũy kế" said in its clause before it, or in
+        its column's header ("Quý III/2024 | Lũy kế 9 tháng")."""
+        cell = self._cells.get(index)
+        spans = [*cell.headers] if cell is not None else [(self.report.clause_start(index), index)]
+        running = self.vocabulary.slots.get("running", {}).get("running", ())
+        for first, last in spans:
+            keys = [t.key for t in self.tokens[first:last] if t.kind == "word"]
+            # Compared on the words: "lũy kế 9 tháng" is also a period phrase, which takes the words.
+            if any(keys[i : i + len(phrase)] == list(phrase) for phrase in running for i in range(len(keys))):
+                return True
+        return False
+
+    def period_named_before(self, index: int) -> bool:
+        """Whether the clause of the figure at `index` names a year or "thêm" (more) before it and no stock
+        to date: "năm 2023 tỉnh được cấp 1.204 chứng thư số", "Năm 2024 có thêm 518 chứng thư số được cấp"
+        were issued in that period, not to date."""
+        start = self.report.clause_start(index)
+        tokens = self.tokens[start:index]
+        if any(category == "slot:todate" for _, _, category, _ in self._phrases_in(start, index)):
+            return False
+        year = any(t.kind == "num" and not t.value_ok and re.fullmatch(r"(19|20)\d\d", t.key) for t in tokens)
+        return year or any(t.key == "them" for t in tokens)
+
+    def of_other_units(self, index: int) -> bool:
+        """Whether the figure's own words before it say whose with "của các" and another unit: "tổng số hộp
+        thư của các địa phương khoảng 560 nghìn" is the localities' (the country's), not the province's."""
+        start, _ = self.sentence(index)
+        tokens = self.tokens
+        first = self._local_before(index, start)
+        return any(
+            tokens[i].key == "cua" and tokens[i + 1].key == "cac" and self._unit_at(i + 2)
+            for i in range(first, index - 2)
+        )
+
+    def in_a_question(self, index: int) -> bool:
+        """Whether the figure at `index` stands in a question ("Bao giờ tỉnh đạt 100% hồ sơ trực tuyến?"):
+        an interview's question says no result."""
+        _, end = self.sentence(index)
+        return end < len(self.tokens) and self.tokens[end].key == "?"
+
+    def single_level_code_beside_both_levels(self, index: int, kpi: str) -> bool:
+        """Whether a code of level 3 or 4 is read in a clause saying both levels together ("Tổng số DVCTT
+        mức độ 3, 4 là 1.167 dịch vụ, chiếm 58,41%"): neither level's figure."""
+        if "level3" not in kpi and "level4" not in kpi:
+            return False
+        start = self.report.clause_start(index)
+        levels = [name for _, _, category, name in self._phrases_in(start, index) if category == "slot:level"]
+        # "gồm 820 dịch vụ mức độ 3 và 582 ...": the figure's own words name its one level.
+        _, end = self.sentence(index)
+        own = self._phrases_in(index + 1, self._local_after(index + 1, end))
+        if any(category == "slot:level" and name in ("l3", "l4") for _, _, category, name in own):
+            return False
+        # "mức độ 3, 4 là 1.395, trong đó mức độ 4 là 812": the level said nearest is the figure's.
+        return bool(levels) and levels[-1] == "l34"
+
+    def whole_before_and_level_after(self, index: int) -> bool:
+        """Whether the whole province is said before the figure at `index` and one level right after it:
+        "toàn tỉnh đã đưa vào vận hành 642 dịch vụ cấp tỉnh, 904 dịch vụ cấp huyện": parts, unsure."""
+        start, end = self.sentence(index)
+        local_first = self._local_before(index, start)
+        before = self._said(local_first, index, "end")
+        if not (before.level_said and before.level is None):
+            return False
+        after_end = self._before_recipient(index + 1, self._local_after(index + 1, end))
+        after = self._said(index + 1, after_end, "start")
+        return after.level_said and after.level is not None
+
+    def two_actions_joined(self, index: int, kpi: str) -> bool:
+        """Whether two different actions joined by "và" stand right before the figure at `index`, each an
+        action of the code's own thing: "đã tiếp nhận và xử lý 18.642 hồ sơ" counts neither the received
+        nor the resolved dossiers alone ("tiếp nhận và cấp phát 214 thiết bị Token" is issued: receiving
+        is no certificate figure)."""
+        start, _ = self.sentence(index)
+        local_first = self._local_before(index, start)
+        actions = [p for p in self._phrases_in(local_first, index) if p[2] == "slot:action"]
+        if len(actions) < 2:
+            return False
+        (_, first_end, _, first), (second_start, second_end, _, second) = actions[-2], actions[-1]
+        if first == second or not all(t.key in ("va", ",") for t in self.tokens[first_end:second_start]):
+            return False
+        if not all(t.key == "da" or t.kind == "punct" for t in self.tokens[second_end:index]):
+            return False
+        nouns = {value for frame in self.vocabulary.frames if frame.kpi == kpi for slot, value in frame.need
+                 if slot == "noun"}  # fmt: skip
+        acted = {
+            value
+            for frame in self.vocabulary.frames
+            if any(pair in frame.need for pair in (("noun", noun) for noun in nouns))
+            for slot, value in (*frame.need, *frame.allow)
+            if slot == "action"
+        }
+        return first in acted and second in acted
+
+    def _part_start(self, start: int, index: int) -> int:
+        """Token index after the last comma or colon before `index` in the clause opened at `start`."""
+        for position in range(index - 1, start - 1, -1):
+            if self.tokens[position].key in (",", ":"):
+                return position + 1
+        return start
+
+    def _counts_other_things(self, after: int) -> bool:
+        """Whether the words from token `after` (right after a count) name things no KPI counts: another
+        unit, or a word no phrase of the vocabulary starts with here ("8.214 thành viên")."""
+        # "412 thuê bao SIM PKI": a KPI noun said right after the first word is what it counts.
+        if any(self._noun_at(i) for i in range(after, min(after + 3, len(self.tokens)))):
+            return False
+        if self.counts_other_unit(after):
+            return True
+        token = self.tokens[after] if after < len(self.tokens) else None
+        if token is None or token.kind != "word" or token.key in self.vocabulary.after_count:
+            return False
+        return not any(start == after for start, _, _, _ in self._phrases_in(after, after + 1))
+
+    def _period_unit_at(self, index: int) -> bool:
+        """A period ("6 tháng") or a number of levels ("hệ thống một cửa điện tử 3 cấp"): no things."""
+        return index < len(self.tokens) and self.tokens[index].key in (*_PERIOD_UNITS, "cap")
 
     def counts_unknown(self, after: int) -> bool:
         """Whether the word at token `after` (right after a count) is a thing the vocabulary does not know:
@@ -1369,6 +1617,8 @@ class FigureReader:
         headers = [self._said(*span, toward="start") for span in cell.headers]
         if row is not None and not row.slots and not row.level_said:
             return None  # a row the vocabulary does not know ("Mức 2"): what it counts is unsaid
+        if any(self._says_unknown_thing(span) for span in cell.headers):
+            return None  # "Cung cấp thông tin": a column of something the vocabulary does not know
         if any(said.not_ours for said in (row, *headers) if said is not None):
             return None
         local: dict[str, str] = {}
@@ -1419,6 +1669,20 @@ class FigureReader:
             frame.kpi, frame.unit, frame.scope, quantity.value, Qualifier.EXACT, level, cell.value_token,
             cell.row[0], cell.row[1], round(0.7 + 0.3 * local_needs / len(frame.need), 3),
             f"figure: {said} (table cell)",
+        )  # fmt: skip
+
+    def cell_at(self, index: int) -> TableCell | None:
+        """The table cell of the number at token `index`, if it stands in a flattened table."""
+        return self._cells.get(index)
+
+    def _says_unknown_thing(self, span: tuple[int, int]) -> bool:
+        """Whether a column header holds a word outside every vocabulary phrase that is no neutral word
+        ("Cung cấp thông tin": information, no KPI thing)."""
+        covered = {i for start, end, _, _ in self._phrases_in(*span) for i in range(start, end)}
+        return any(
+            token.kind == "word" and i not in covered and token.key not in self.vocabulary.after_count
+            and token.key not in _NEUTRAL_HEADER_WORDS and len(token.key) > 1
+            for i, token in enumerate(self.tokens[span[0] : span[1]], start=span[0])
         )  # fmt: skip
 
     def read(self, index: int) -> Figure | None:
@@ -1483,6 +1747,11 @@ class FigureReader:
             inherited = {slot: value for slot, value in inherited.items() if slot != "action"}
         frame, local_needs = self._best_frame(local, inherited, unit, share_said)
         if frame is None:
+            return None
+        # "Hồ sơ DVC mức độ 3 (một phần): tiếp nhận 9.617": a level of service the context says and the
+        # code does not fit makes the plain code unsure (the level's own is not said close enough).
+        said_level = None if "level" in local else inherited.get("level")  # its own level wins
+        if said_level in ("l3", "l4", "l34") and ("level", said_level) not in (*frame.need, *frame.allow):
             return None
         if self._stock_of_a_flow(frame, local, inherited, start, end):
             return None

@@ -21,8 +21,9 @@ from rapidfuzz import fuzz
 from parsers.document import ReportText, Token, is_appendix_heading
 from parsers.figures import Figure, FigureReader, in_english_group, read_quantity
 from parsers.folding import ocr_skeleton
+from parsers.governors import KnownNames, unknown_governor, unknown_name_in_row
 from parsers.matcher import _compiled_rules, _Hit, _Matcher
-from parsers.metadata import parse_metadata
+from parsers.metadata import national_issuer, one_unit_issuer, parse_metadata
 from parsers.places import provinces_named
 from parsers.rules import RuleSet, load_rules
 from parsers.tables import TableRowHit, find_table_values
@@ -66,6 +67,9 @@ class _Extractor:
         )
         self._regions: dict[tuple[int, int], str] = {}
         self._share_tokens: list[int] | None = None
+        self.province = province
+        vocabulary_used = self.figure_reader.vocabulary
+        self.known_names = KnownNames.of(vocabulary_used.known_names, vocabulary_used.known_words)
 
     def _find_appendix(self) -> int:
         """Folded offset where the appendix begins (its heading line), or the end of the text."""
@@ -218,9 +222,11 @@ class _Extractor:
             if held is None or _rank(hit) > _rank(held):
                 by_number[hit.value_token] = hit
         # One value per KPI and level: the first in the body.
-        by_kpi: dict[tuple[str, Level | None], _Hit] = {}
+        by_kpi: dict[tuple[str, Level | None, bool], _Hit] = {}
         for hit in sorted(by_number.values(), key=lambda h: (h.value_token, -h.specificity)):
-            by_kpi.setdefault((hit.rule.kpi, self.figure_reader.level_of(hit.value_token)), hit)
+            reader = self.figure_reader
+            key = (hit.rule.kpi, reader.level_of(hit.value_token), reader.running_total(hit.value_token))
+            by_kpi.setdefault(key, hit)
         return sorted(by_kpi.values(), key=lambda h: h.value_token)
 
     def values(self) -> list[KpiMatch]:
@@ -247,19 +253,24 @@ class _Extractor:
                 not self._policy_ok(hit.rule.kpi, hit.value_token)
                 or reader.contradicts(hit.value_token, hit.rule.kpi)
                 or reader.said_after_rules_out(hit.value_token, hit.rule.kpi)
+                or reader.own_words_rule_out(hit.first_token, hit.value_token, hit.rule.kpi)
                 # A table's columns say plan or result themselves (settings.table_excluded_headers).
                 or (not hit.source.startswith("table") and reader.sentence_framed_as_plan(hit.value_token))
             ):
                 continue
             matches.append(self.rule_match(hit))
             taken_numbers.add(hit.value_token)
-        taken_kpis = {(m.kpi, m.level) for m in matches}
+        taken_kpis = {(m.kpi, m.level, m.scope) for m in matches}
         # An exact figure wins over a rounded one of the same code ("Hơn 62% hồ sơ ..." in a headline,
         # "chiếm 62,1%" in the body); otherwise the first in the body.
         for figure in sorted(figures, key=lambda f: f.qualifier != Qualifier.EXACT):
             if not self._policy_ok(figure.kpi, figure.value_token):
                 continue
-            key = (figure.kpi, figure.level.value if figure.level else None)
+            key = (
+                figure.kpi,
+                figure.level.value if figure.level else None,
+                self._scope(figure.scope, figure.value_token),
+            )
             if figure.value_token in taken_numbers or key in taken_kpis:
                 continue
             # Plans and comparisons the reader knows itself (figure_vocabulary.yaml: not_ours).
@@ -276,6 +287,16 @@ class _Extractor:
         if (
             reader.is_no_result(value_token, kpi)
             or reader.body_as_subject(value_token)
+            or self.governed_by_unknown_name(value_token)
+            or reader.governed_by_other_count(value_token)
+            or reader.level_from_an_earlier_sentence(value_token)
+            or reader.part_of_a_one_level_figure(value_token)
+            or reader.level_and_whole_before(value_token)
+            or reader.in_a_question(value_token)
+            or reader.of_other_units(value_token)
+            or reader.single_level_code_beside_both_levels(value_token, kpi)
+            or reader.whole_before_and_level_after(value_token)
+            or reader.two_actions_joined(value_token, kpi)
             or reader.of_an_earlier_year(value_token)
             or reader.label_counts_other(value_token, kpi)
         ):
@@ -283,6 +304,23 @@ class _Extractor:
         if kpi == "dossier.received" and reader.is_inclusive_total(value_token):
             return False
         return not (kpi.startswith("dossier.resolved_ontime") and reader.is_split_ontime(value_token))
+
+    def _scope(self, scope: str, value_token: int) -> str:
+        """A period code said as a running total ("lũy kế 9 tháng", "lũy kế từ đầu năm") counts to date."""
+        if scope == "period" and self.figure_reader.running_total(value_token):
+            return "cumulative"
+        return scope
+
+    def governed_by_unknown_name(self, value_token: int) -> bool:
+        """A name no list knows is said in the figure's sentence (parsers/governors.py): unsure, left out."""
+        report = self.report
+        token = report.tokens[value_token]
+        page, start, end = report.to_page(token.start, token.end)
+        cell = self.figure_reader.cell_at(value_token)
+        if cell is not None:
+            row = report.original_span(report.tokens[cell.row[0]].start, token.start)
+            return unknown_name_in_row(row, self.province, self.known_names) is not None
+        return unknown_governor(report.pages[page], start, end, self.province, self.known_names) is not None
 
     def rule_match(self, hit: _Hit) -> KpiMatch:
         quantity = read_quantity(
@@ -298,8 +336,14 @@ class _Extractor:
         )  # fmt: skip
 
     def figure_match(self, figure: Figure) -> KpiMatch:
+        scope = figure.scope
+        # "được cấp" (issued to date) with a year named before it was issued in that year.
+        if "action=issued_to_date" in figure.reason and self.figure_reader.period_named_before(
+            figure.value_token
+        ):
+            scope = "period"
         return self._match(
-            figure.kpi, figure.value, figure.unit, figure.scope, (figure.first_token, figure.last_token),
+            figure.kpi, figure.value, figure.unit, scope, (figure.first_token, figure.last_token),
             figure.value_token, figure.score, figure.reason, figure.qualifier, figure.level,
         )  # fmt: skip
 
@@ -310,6 +354,7 @@ class _Extractor:
         report = self.report
         token = report.tokens[value_token]
         page, start, end = report.to_page(token.start, token.end)
+        scope = self._scope(scope, value_token)
         return KpiMatch(
             kpi=kpi,
             value=value,
@@ -382,6 +427,8 @@ def extract_kpis(
     are left out."""
     if not any(page.strip() for page in pages):
         return []
+    if one_unit_issuer(pages) is not None or national_issuer(pages):
+        return []  # a district's, a commune's or a ministry's own report: no figure of it is the province's
     if province is None:
         province = parse_metadata(pages).province
     if province is None:

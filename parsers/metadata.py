@@ -229,6 +229,50 @@ def _has_official_header(header_lines: list[str]) -> bool:
     return False
 
 
+# A header line (its left column) naming a district, town or commune as the issuing body, in capitals:
+# "HUYỆN BÁT XÁT" under "ỦY BAN NHÂN DÂN", "UBND XÃ TÂN HÒA", "PHÒNG VĂN HÓA VÀ THÔNG TIN HUYỆN ...".
+_ONE_UNIT_HEADER_RE = re.compile(
+    r"^\W*(?:(?:UBND|ỦY BAN NHÂN DÂN|UY BAN NHAN DAN|PHÒNG [A-ZÀ-Ỹ ,&-]+?)\s+)?"
+    r"(?P<unit>HUYỆN|HUYEN|QUẬN|QUAN|THỊ XÃ|THI XA|XÃ|XA|PHƯỜNG|PHUONG|THỊ TRẤN|THI TRAN|ĐẶC KHU|DAC KHU"
+    r"|THÀNH PHỐ|THANH PHO)\s+(?P<name>[A-ZÀ-Ỹ][A-ZÀ-Ỹ -]+)$"
+)
+
+
+def national_issuer(pages: list[str]) -> bool:
+    """Whether a national body heads the header ("BỘ THÔNG TIN VÀ TRUYỀN THÔNG", "CỤC ..."): its report
+    sums or ranks the provinces; no figure of it is one province's own."""
+    if not pages:
+        return False
+    first_lines = _lines(pages[0])
+    title_at = _title_at(first_lines)
+    if title_at is None:
+        return False
+    return any(_NATIONAL_BODY_RE.match(line) for line in first_lines[: min(title_at, 3)])
+
+
+def one_unit_issuer(pages: list[str]) -> str | None:
+    """The district, town or commune whose own report this is ("HUYỆN BÁT XÁT" in the header), or None.
+
+    Its figures are that unit's, not the province's, nor the province's figures for one level. A city
+    that is a province ("THÀNH PHỐ CẦN THƠ") is not one unit."""
+    if not pages:
+        return None
+    first_lines = _lines(pages[0])
+    title_at = _title_at(first_lines)
+    if title_at is None:
+        return None
+    for line in first_lines[:title_at]:
+        left = re.split(r"\s*\|\s*|\s{3,}", line.strip())[0]
+        match = _ONE_UNIT_HEADER_RE.match(left)
+        if match is None:
+            continue
+        name = match.group("name").strip()
+        if match.group("unit") in ("THÀNH PHỐ", "THANH PHO") and find_province(name, anchor="start"):
+            continue
+        return f"{match.group('unit')} {name}"
+    return None
+
+
 def parse_metadata(pages: list[str]) -> ReportMetadata:
     """Metadata of a report from its pages' text (pages[0] is page 1); unknown fields are None."""
     if not pages:

@@ -70,6 +70,11 @@ class Vocabulary:
     # slot -> value -> phrases
     slots: dict[str, dict[str, tuple[Phrase, ...]]]
     frames: tuple[KpiFrame, ...]
+    # Words that govern no figure when capitalised (parsers/governors.py), lowercase with marks: those
+    # written capitalised in `known_names` and the other lists (but those naming someone else's)...
+    known_names: frozenset[str] = frozenset()
+    # ... and every word of those lists, for abbreviations printed in capitals ("VB", "GQ", "TTHC").
+    known_words: frozenset[str] = frozenset()
 
 
 def fold_phrase(text: str) -> Phrase:
@@ -98,6 +103,38 @@ def _pairs(
                 raise VocabularyError(f"{where}: {slot}: {value} is not a value of `slots`")
             pairs.append((slot, value))
     return tuple(sorted(pairs))
+
+
+# Lists whose words name someone else or something else: no name in them is the province's own.
+_FOREIGN_LISTS = frozenset(
+    {"others", "subject_bodies", "named_bodies", "single_units", "former_place", "other_units", "plans",
+     "plan_headings", "not_ours", "frames_sentence"}
+)  # fmt: skip
+_NAME_WORD_RE = re.compile(r"[^\W\d_]+(?:&[^\W\d_]+)*")
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [text for key, value in node.items() for text in (str(key), *_strings(value))]
+    if isinstance(node, list):
+        return [text for value in node for text in _strings(value)]
+    return []
+
+
+def _known_words(data: dict[str, Any], names_only: bool) -> frozenset[str]:
+    """Lowercase words of the lists that name nothing foreign: all of them, or only those written
+    capitalised (`names_only`: `known_names` writes names as they are printed)."""
+    words = set()
+    for key, value in data.items():
+        if key in _FOREIGN_LISTS:
+            continue
+        for text in _strings(value):
+            for word in _NAME_WORD_RE.findall(text):
+                if not names_only or word[0].isupper():
+                    words.add(word.lower())
+    return frozenset(words)
 
 
 def parse_vocabulary(data: Any) -> Vocabulary:
@@ -164,6 +201,8 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         lookalikes=_phrases(data.get("lookalikes") or [], "lookalikes"),
         slots=slots,
         frames=tuple(frames),
+        known_names=_known_words(data, names_only=True),
+        known_words=_known_words(data, names_only=False),
     )
 
 

@@ -47,6 +47,7 @@ GENERATIONS = "_generations"
 CURRENT = "_current"
 _READ_ATTEMPTS = 20
 
+
 def _rows(result: DocumentResult) -> dict[str, list[dict[str, object]]]:
     return {
         "reports": [result.report.model_dump()],
@@ -161,9 +162,7 @@ class DatasetWriter:
     says what to do; what was published before stays as it was.
     """
 
-    def __init__(
-        self, out_dir: Path, provenance: dict[str, object], corrections: Path | None = None
-    ) -> None:
+    def __init__(self, out_dir: Path, provenance: dict[str, object], corrections: Path | None = None) -> None:
         self.out_dir = out_dir
         self.staging = out_dir / STAGING
         self.generations = out_dir / GENERATIONS

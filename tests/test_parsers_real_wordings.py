@@ -197,3 +197,16 @@ def test_a_text_without_a_header_that_names_one_province_is_that_province_s() ->
         "tỉnh Nghệ An có 7.950 chứng thư số đang hoạt động."
     )
     assert extract_kpis([two]) == []
+
+
+def test_a_date_written_with_dots_is_neither_a_count_nor_part_of_the_figure_s_words() -> None:
+    text = (
+        "Tính từ ngày 1.1.2024 đến 30.06.2024, trung tâm đã tiếp nhận trên 41.000 hồ sơ, "
+        "giải quyết hơn 39.500 hồ sơ."
+    )
+    assert read(text) == {"dossier.received": 41000, "dossier.resolved": 39500}
+
+
+def test_a_figure_s_own_level_wins_over_the_level_its_sentence_opened_with() -> None:
+    text = "Tỉnh cung cấp 1.380 thủ tục mức độ 2; 310 dịch vụ công trực tuyến mức độ 3; 48 dịch vụ mức độ 4."
+    assert read(text) == {"dvc.level3_services": 310, "dvc.level4_services": 48}
