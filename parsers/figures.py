@@ -1818,6 +1818,9 @@ class FigureReader:
         self, local: dict[str, str], inherited: dict[str, str], unit: str, share_said: bool
     ) -> tuple[KpiFrame | None, int]:
         """The one frame the slots say, and how many of its needs were said locally; None if not one."""
+        # A running total ("lũy kế") says the scope (running_total), not what is counted.
+        local = {slot: value for slot, value in local.items() if slot != "running"}
+        inherited = {slot: value for slot, value in inherited.items() if slot != "running"}
         best: list[tuple[int, int, KpiFrame]] = []
         for frame in self.vocabulary.frames:
             if frame.unit != unit:
