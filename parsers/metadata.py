@@ -238,16 +238,20 @@ _ONE_UNIT_HEADER_RE = re.compile(
 )
 
 
+def _header_above_title(pages: list[str]) -> list[str] | None:
+    """The first page's lines above its title ("BÁO CÁO"), or None for a text with no title."""
+    if not pages:
+        return None
+    first_lines = _lines(pages[0])
+    title_at = _title_at(first_lines)
+    return None if title_at is None else first_lines[:title_at]
+
+
 def national_issuer(pages: list[str]) -> bool:
     """Whether a national body heads the header ("BỘ THÔNG TIN VÀ TRUYỀN THÔNG", "CỤC ..."): its report
     sums or ranks the provinces; no figure of it is one province's own."""
-    if not pages:
-        return False
-    first_lines = _lines(pages[0])
-    title_at = _title_at(first_lines)
-    if title_at is None:
-        return False
-    return any(_NATIONAL_BODY_RE.match(line) for line in first_lines[: min(title_at, 3)])
+    header = _header_above_title(pages)
+    return header is not None and any(_NATIONAL_BODY_RE.match(line) for line in header[:3])
 
 
 def one_unit_issuer(pages: list[str]) -> str | None:
@@ -255,13 +259,7 @@ def one_unit_issuer(pages: list[str]) -> str | None:
 
     Its figures are that unit's, not the province's, nor the province's figures for one level. A city
     that is a province ("THÀNH PHỐ CẦN THƠ") is not one unit."""
-    if not pages:
-        return None
-    first_lines = _lines(pages[0])
-    title_at = _title_at(first_lines)
-    if title_at is None:
-        return None
-    for line in first_lines[:title_at]:
+    for line in _header_above_title(pages) or []:
         left = re.split(r"\s*\|\s*|\s{3,}", line.strip())[0]
         match = _ONE_UNIT_HEADER_RE.match(left)
         if match is None:

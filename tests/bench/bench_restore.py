@@ -136,16 +136,9 @@ def aligned_accuracy(truth: str, output: str, *, ignore_case: bool = False) -> t
     """
     truth_words = WORD_RE.findall(truth)
     out_words = WORD_RE.findall(output)
-    truth_keys = [fold(w) for w in truth_words]
-    out_keys = [fold(w) for w in out_words]
-    pairs = _pairs(truth_keys, out_keys)
-    left_truth = sorted(set(range(len(truth_words))) - {t for t, _ in pairs})
-    left_out = sorted(set(range(len(out_words))) - {o for _, o in pairs})
-    second = _pairs([truth_keys[i] for i in left_truth], [out_keys[j] for j in left_out])
-    pairs.extend((left_truth[t], left_out[o]) for t, o in second)
     total = sum(1 for w in truth_words if LETTERS_RE.fullmatch(w))
     correct = 0
-    for t, o in pairs:
+    for t, o in _aligned_pairs(truth_words, out_words).items():
         t_word, o_word = truth_words[t], out_words[o]
         if ignore_case:
             t_word, o_word = t_word.lower(), o_word.lower()
