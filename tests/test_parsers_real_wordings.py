@@ -210,3 +210,10 @@ def test_a_date_written_with_dots_is_neither_a_count_nor_part_of_the_figure_s_wo
 def test_a_figure_s_own_level_wins_over_the_level_its_sentence_opened_with() -> None:
     text = "Tỉnh cung cấp 1.380 thủ tục mức độ 2; 310 dịch vụ công trực tuyến mức độ 3; 48 dịch vụ mức độ 4."
     assert read(text) == {"dvc.level3_services": 310, "dvc.level4_services": 48}
+
+
+def test_late_dossiers_printed_without_their_noun() -> None:
+    # Accent-free, as a portal's export or an OCR page prints it: the count ends the item.
+    text = "Da giai quyet 21.304 ho so, trong do truoc han 9.112, dung han 11.930, qua han 262."
+    assert read(text)["dossier.resolved_late"] == 262
+    assert "dossier.resolved_late" not in read("Số hồ sơ quá hạn giảm 262 so với cùng kỳ.")
