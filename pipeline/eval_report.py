@@ -173,52 +173,48 @@ def _table(header: list[str], rows: list[list[str]]) -> Iterator[str]:
 _WORST_PAGE_CER = 0.05
 
 
+def _summary_row(
+    label: str, kind: str, status: str, f: dict[str, Any], metadata: str, c: KpiCounts
+) -> list[str]:
+    """One line of the summary table: a sample's, or the total's."""
+    return [
+        label,
+        kind,
+        status,
+        format_figure(f["cer_raw"]),
+        format_figure(f["cer_final"]),
+        format_figure(f["wer_final"]),
+        format_figure(f["syllable_accuracy_final"]),
+        metadata,
+        format_figure(f["kpi_precision"]),
+        format_figure(f["kpi_recall"]),
+        format_figure(f["kpi_exact_accuracy"]),
+        f"{c.correct}/{c.truth}",
+        str(c.wrong),
+        str(c.missed),
+        str(c.spurious),
+    ]
+
+
 def format_markdown(report: EvalReport) -> str:
     out: list[str] = ["# baocao eval", ""]
-    rows = []
-    for name, s in report.samples.items():
-        f = sample_figures(s)
-        c = s.kpis.counts()
-        rows.append(
-            [
-                name,
-                f"{s.kind}/{s.degradation}",
-                s.status,
-                format_figure(f["cer_raw"]),
-                format_figure(f["cer_final"]),
-                format_figure(f["wer_final"]),
-                format_figure(f["syllable_accuracy_final"]),
-                f"{s.metadata_correct}/{len(s.metadata)}",
-                format_figure(f["kpi_precision"]),
-                format_figure(f["kpi_recall"]),
-                format_figure(f["kpi_exact_accuracy"]),
-                f"{c.correct}/{c.truth}",
-                str(c.wrong),
-                str(c.missed),
-                str(c.spurious),
-            ]
+    rows = [
+        _summary_row(
+            name,
+            f"{s.kind}/{s.degradation}",
+            s.status,
+            sample_figures(s),
+            f"{s.metadata_correct}/{len(s.metadata)}",
+            s.kpis.counts(),
         )
-    t = total_figures(report)
-    c = report.kpi_counts()
+        for name, s in report.samples.items()
+    ]
     meta_correct = sum(s.metadata_correct for s in report.samples.values())
+    meta_total = len(report.samples) * len(METADATA_FIELDS)
     rows.append(
-        [
-            f"**{TOTAL}**",
-            "",
-            "",
-            format_figure(t["cer_raw"]),
-            format_figure(t["cer_final"]),
-            format_figure(t["wer_final"]),
-            format_figure(t["syllable_accuracy_final"]),
-            f"{meta_correct}/{len(report.samples) * len(METADATA_FIELDS)}",
-            format_figure(t["kpi_precision"]),
-            format_figure(t["kpi_recall"]),
-            format_figure(t["kpi_exact_accuracy"]),
-            f"{c.correct}/{c.truth}",
-            str(c.wrong),
-            str(c.missed),
-            str(c.spurious),
-        ]
+        _summary_row(
+            f"**{TOTAL}**", "", "", total_figures(report), f"{meta_correct}/{meta_total}", report.kpi_counts()
+        )
     )
     header = [
         "sample",
